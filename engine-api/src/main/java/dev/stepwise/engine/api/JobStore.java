@@ -1,0 +1,99 @@
+package dev.stepwise.engine.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The persistence SPI. The engine keeps no state of its own: every status, checkpoint, lease
+ * and log line is in the store, so any process on the same store sees the same jobs.
+ *
+ * <p>A store must be safe for use from many threads, and every method is atomic: it commits
+ * all of its changes or none. Failures are {@link StoreException}s; a guarded write whose
+ * guard does not hold is a {@link WriteConflictException} and changes nothing.
+ *
+ * <p>Every store passes the contract suite {@code JobStoreContract} from engine-core's
+ * test-jar.
+ */
+public interface JobStore extends AutoCloseable {
+
+    /**
+     * Inserts a new job with its step rows and first log lines, atomically.
+     *
+     * @param job   the job (status {@code pending})
+     * @param steps its step rows
+     * @param logs  log lines to append
+     * @throws StoreException if the job id exists or the store fails
+     */
+    void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs);
+
+    /**
+     * @param jobId a job id
+     * @return the job, or empty
+     */
+    Optional<Job> findJob(String jobId);
+
+    /**
+     * @param query which jobs
+     * @return the jobs, newest first
+     */
+    List<Job> findJobs(JobQuery query);
+
+    /**
+     * @param jobId a job id
+     * @return its step rows in step order (empty for an unknown job)
+     */
+    List<JobStep> findSteps(String jobId);
+
+    /**
+     * Reads log lines incrementally: only those after a cursor.
+     *
+     * @param jobId       the job
+     * @param afterCursor the last cursor already read (0 for the start)
+     * @param limit       at most this many (>= 1)
+     * @return the lines in cursor order
+     */
+    List<LogEntry> findLogs(String jobId, long afterCursor, int limit);
+
+    /**
+     * Applies a guarded write in one transaction.
+     *
+     * @param write the write
+     * @throws WriteConflictException if the guard does not hold (nothing written)
+     * @throws StoreException         if the store fails (nothing written)
+     */
+    void write(JobWrite write);
+
+    /**
+     * Extends a held lease and appends log lines, in one transaction.
+     *
+     * @param jobId     the job
+     * @param epoch     the epoch of the holder's claim
+     * @param owner     the holder
+     * @param expiresAt the new expiry
+     * @param logs      log lines to append (only if the lease is held)
+     * @return the job after renewal, or empty if the lease is no longer held by this owner at
+     *         this epoch (nothing written)
+     */
+    Optional<Job> renewLease(String jobId, long epoch, String owner, Instant expiresAt, List<LogEntry> logs);
+
+    /**
+     * Sets the cancel flag of a {@code pending} or {@code running} job.
+     *
+     * @param jobId the job
+     * @param now   the time of the request
+     * @return true if the flag is now set; false if the job is unknown or already terminal
+     */
+    boolean requestCancel(String jobId, Instant now);
+
+    /**
+     * @param now   the current time
+     * @param limit at most this many
+     * @return {@code running} jobs whose lease expired at or before {@code now}, oldest expiry first
+     */
+    List<Job> findExpiredLeases(Instant now, int limit);
+
+    /** Releases the store's resources. Does not throw checked exceptions. */
+    @Override
+    void close();
+}

@@ -1,0 +1,148 @@
+package dev.stepwise.engine.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A job's manifest: the versioned record of what it ran, with which configuration, and what it
+ * produced. {@link #toJson()} writes the ADR's contract with its exact snake_case keys, plus a
+ * few extra fields ({@code status}, {@code recipe}; {@code attempts}, {@code input_hash},
+ * {@code error}, {@code skip_reason} on steps). It validates against {@value #SCHEMA_RESOURCE}.
+ *
+ * @param version   the contract version, {@value #VERSION}
+ * @param jobId     the job
+ * @param status    the job's status when the manifest was built
+ * @param createdAt the job's creation time
+ * @param updatedAt the job's last write
+ * @param input     the job input
+ * @param snapshots {@code {recipe, prompts, presets, providers}} as they were when the job was created
+ * @param steps     one entry per step, in recipe order
+ * @param output    the job's output (the last step's output once completed), or null
+ * @param metrics   totals
+ */
+public record Manifest(String version, String jobId, JobStatus status, Instant createdAt, Instant updatedAt,
+        JsonNode input, JsonNode snapshots, List<StepEntry> steps, JsonNode output, Metrics metrics) {
+
+    /** The manifest contract version this library writes. */
+    public static final String VERSION = "1.0.0";
+
+    /** Classpath resource of the manifest's JSON Schema (draft 2020-12). */
+    public static final String SCHEMA_RESOURCE = "/dev/stepwise/engine/api/manifest-1.0.0.schema.json";
+
+    /** Validates and copies. */
+    public Manifest {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(snapshots, "snapshots");
+        Objects.requireNonNull(metrics, "metrics");
+        steps = List.copyOf(steps);
+    }
+
+    /**
+     * One step in the manifest.
+     *
+     * @param key         step key
+     * @param status      step status
+     * @param startedAt   start of its last execution, or null
+     * @param completedAt end of its last execution, or null
+     * @param durationMs  wall time of its last execution
+     * @param output      its committed output, or null
+     * @param attempts    executions started
+     * @param inputHash   its input hash, or null
+     * @param error       its last error, or null
+     * @param skipReason  why it was skipped, or null
+     */
+    public record StepEntry(String key, StepStatus status, Instant startedAt, Instant completedAt, long durationMs,
+            JsonNode output, int attempts, String inputHash, String error, String skipReason) {
+    }
+
+    /**
+     * Totals.
+     *
+     * @param totalDurationMs the job's running time, over all its runs
+     * @param stepCount       how many steps the recipe has
+     */
+    public record Metrics(long totalDurationMs, int stepCount) {
+    }
+
+    /** @return the manifest as JSON, with the contract's keys */
+    public ObjectNode toJson() {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode root = f.objectNode();
+        root.put("version", version);
+        root.put("job_id", jobId);
+        root.put("status", status.value());
+        root.put("created_at", createdAt.toString());
+        root.put("updated_at", updatedAt.toString());
+        root.set("input", input);
+        root.set("snapshots", snapshots);
+        ArrayNode arr = root.putArray("steps");
+        for (StepEntry s : steps) {
+            ObjectNode n = arr.addObject();
+            n.put("key", s.key());
+            n.put("status", s.status().value());
+            n.put("started_at", s.startedAt() == null ? null : s.startedAt().toString());
+            n.put("completed_at", s.completedAt() == null ? null : s.completedAt().toString());
+            n.put("duration_ms", s.durationMs());
+            n.set("output", s.output() == null ? f.nullNode() : s.output());
+            n.put("attempts", s.attempts());
+            n.put("input_hash", s.inputHash());
+            n.put("error", s.error());
+            n.put("skip_reason", s.skipReason());
+        }
+        root.set("output", output == null ? f.nullNode() : output);
+        ObjectNode m = root.putObject("metrics");
+        m.put("total_duration_ms", metrics.totalDurationMs());
+        m.put("step_count", metrics.stepCount());
+        return root;
+    }
+
+    /**
+     * Reads a manifest written by {@link #toJson()}.
+     *
+     * @param json manifest JSON
+     * @return the manifest
+     * @throws IllegalArgumentException if a required field is missing or malformed
+     */
+    public static Manifest fromJson(JsonNode json) {
+        try {
+            List<StepEntry> steps = new ArrayList<>();
+            for (JsonNode n : json.required("steps")) {
+                steps.add(new StepEntry(n.required("key").asString(), StepStatus.fromValue(n.required("status").asString()),
+                        instant(n.get("started_at")), instant(n.get("completed_at")), n.required("duration_ms").asLong(),
+                        nullable(n.get("output")), n.path("attempts").asInt(0), text(n.get("input_hash")),
+                        text(n.get("error")), text(n.get("skip_reason"))));
+            }
+            JsonNode m = json.required("metrics");
+            return new Manifest(json.required("version").asString(), json.required("job_id").asString(),
+                    JobStatus.fromValue(json.path("status").asString("pending")), instant(json.required("created_at")),
+                    instant(json.required("updated_at")), json.required("input"), json.required("snapshots"), steps,
+                    nullable(json.get("output")),
+                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a valid manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private static Instant instant(JsonNode n) {
+        return n == null || n.isNull() ? null : Instant.parse(n.asString());
+    }
+
+    private static String text(JsonNode n) {
+        return n == null || n.isNull() ? null : n.asString();
+    }
+
+    private static JsonNode nullable(JsonNode n) {
+        return n == null || n.isNull() ? null : n;
+    }
+}
