@@ -93,7 +93,7 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
             n.put("status", s.status().value());
             n.put("started_at", s.startedAt() == null ? null : s.startedAt().toString());
             n.put("completed_at", s.completedAt() == null ? null : s.completedAt().toString());
-            n.put("duration_ms", s.durationMs());
+            putNumber(n, "duration_ms", s.durationMs());
             n.set("output", s.output() == null ? f.nullNode() : s.output());
             n.put("attempts", s.attempts());
             n.put("input_hash", s.inputHash());
@@ -102,7 +102,7 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         }
         root.set("output", output == null ? f.nullNode() : output);
         ObjectNode m = root.putObject("metrics");
-        m.put("total_duration_ms", metrics.totalDurationMs());
+        putNumber(m, "total_duration_ms", metrics.totalDurationMs());
         m.put("step_count", metrics.stepCount());
         return root;
     }
@@ -131,6 +131,15 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                     new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a valid manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes ints as ints, so a manifest equals itself after a JSON round trip. */
+    private static void putNumber(ObjectNode node, String field, long value) {
+        if (value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE) {
+            node.put(field, (int) value);
+        } else {
+            node.put(field, value);
         }
     }
 

@@ -1,0 +1,178 @@
+package dev.stepwise.engine.core;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.JobWrite;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.api.WriteConflictException;
+import dev.stepwise.engine.api.WriteGuard;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A {@link JobStore} in memory, for host tests and demos: the same semantics as the durable
+ * stores (it passes the same contract suite), nothing survives the process. JSON values are
+ * copied on the way in and out, so callers cannot change stored state by mutating them.
+ */
+public final class InMemoryJobStore implements JobStore {
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final Map<String, List<JobStep>> steps = new HashMap<>();
+    private final List<LogEntry> logs = new ArrayList<>();
+    private long cursor;
+
+    /** Creates an empty store. */
+    public InMemoryJobStore() {
+    }
+
+    @Override
+    public synchronized void insertJob(Job job, List<JobStep> jobSteps, List<LogEntry> entries) {
+        if (jobs.containsKey(job.id())) {
+            throw new StoreException("job " + job.id() + " already exists");
+        }
+        jobs.put(job.id(), copy(job));
+        List<JobStep> rows = new ArrayList<>();
+        for (JobStep s : jobSteps) {
+            rows.add(copy(s));
+        }
+        rows.sort(Comparator.comparingInt(JobStep::stepOrder));
+        steps.put(job.id(), rows);
+        append(entries);
+    }
+
+    @Override
+    public synchronized Optional<Job> findJob(String jobId) {
+        return Optional.ofNullable(jobs.get(jobId)).map(InMemoryJobStore::copy);
+    }
+
+    @Override
+    public synchronized List<Job> findJobs(JobQuery query) {
+        return jobs.values().stream()
+                .filter(j -> query.statuses().isEmpty() || query.statuses().contains(j.status()))
+                .sorted(Comparator.comparing(Job::createdAt).thenComparing(Job::id).reversed())
+                .limit(query.limit())
+                .map(InMemoryJobStore::copy)
+                .toList();
+    }
+
+    @Override
+    public synchronized List<JobStep> findSteps(String jobId) {
+        return steps.getOrDefault(jobId, List.of()).stream().map(InMemoryJobStore::copy).toList();
+    }
+
+    @Override
+    public synchronized List<LogEntry> findLogs(String jobId, long afterCursor, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        return logs.stream().filter(l -> l.jobId().equals(jobId) && l.cursor() > afterCursor).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized void write(JobWrite w) {
+        Job current = jobs.get(w.job().id());
+        if (current == null || !holds(w.guard(), current)) {
+            throw new WriteConflictException(w.job().id(), w.guard());
+        }
+        List<JobStep> rows = steps.get(current.id());
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            index.put(rows.get(i).id(), i);
+        }
+        for (JobStep s : w.steps()) {
+            if (!index.containsKey(s.id())) {
+                throw new StoreException("job " + current.id() + " has no step row " + s.id());
+            }
+        }
+        Job next = w.job().toBuilder()
+                .manifest(w.writeManifest() ? w.job().manifest() : current.manifest())
+                .cancelRequested(!w.clearCancel() && current.cancelRequested())
+                .build();
+        jobs.put(current.id(), copy(next));
+        for (JobStep s : w.steps()) {
+            rows.set(index.get(s.id()), copy(s));
+        }
+        append(w.logs());
+    }
+
+    private static boolean holds(WriteGuard guard, Job current) {
+        if (current.epoch() != guard.epoch()) {
+            return false;
+        }
+        if (guard instanceof WriteGuard.Owner o) {
+            return current.status() == JobStatus.RUNNING && o.owner().equals(current.leaseOwner());
+        }
+        if (guard instanceof WriteGuard.Claimable c) {
+            return current.status() == JobStatus.PENDING
+                    || (current.status() == JobStatus.RUNNING && current.leaseExpiresAt() != null
+                            && !current.leaseExpiresAt().isAfter(c.now()));
+        }
+        return current.status() == ((WriteGuard.Status) guard).status();
+    }
+
+    @Override
+    public synchronized Optional<Job> renewLease(String jobId, long epoch, String owner, Instant expiresAt,
+            List<LogEntry> entries) {
+        Job current = jobs.get(jobId);
+        if (current == null || !holds(new WriteGuard.Owner(epoch, owner), current)) {
+            return Optional.empty();
+        }
+        Job renewed = current.toBuilder().leaseExpiresAt(expiresAt).build();
+        jobs.put(jobId, renewed);
+        append(entries);
+        return Optional.of(copy(renewed));
+    }
+
+    @Override
+    public synchronized boolean requestCancel(String jobId, Instant now) {
+        Job current = jobs.get(jobId);
+        if (current == null || current.status().isTerminal()) {
+            return false;
+        }
+        jobs.put(jobId, current.toBuilder().cancelRequested(true).build());
+        return true;
+    }
+
+    @Override
+    public synchronized List<Job> findExpiredLeases(Instant now, int limit) {
+        return jobs.values().stream()
+                .filter(j -> j.status() == JobStatus.RUNNING && j.leaseExpiresAt() != null && !j.leaseExpiresAt().isAfter(now))
+                .sorted(Comparator.comparing(Job::leaseExpiresAt))
+                .limit(limit)
+                .map(InMemoryJobStore::copy)
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+
+    private void append(List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            logs.add(e.withCursor(++cursor));
+        }
+    }
+
+    private static Job copy(Job j) {
+        return j.toBuilder().input(j.input().deepCopy()).manifest(copy(j.manifest())).build();
+    }
+
+    private static JobStep copy(JobStep s) {
+        return s.toBuilder().outputRefs(copy(s.outputRefs())).build();
+    }
+
+    private static JsonNode copy(JsonNode n) {
+        return n == null ? null : n.deepCopy();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.stepwise.engine.core.internal;
+
+import dev.stepwise.engine.api.JobCancelledException;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.LogLevel;
+import dev.stepwise.engine.api.StepContext;
+import dev.stepwise.engine.api.StepLogger;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.MessageFormatter;
+import tools.jackson.databind.JsonNode;
+
+/** The {@link StepContext} of one execution. */
+public final class DefaultStepContext implements StepContext, StepLogger {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.stepwise.engine.step");
+
+    private final String jobId;
+    private final String stepKey;
+    private final String stepType;
+    private final int attempt;
+    private final JsonNode input;
+    private final JsonNode params;
+    private final Map<String, JsonNode> outputs;
+    private final String inputHash;
+    private final RunHandle handle;
+    private final Clock clock;
+
+    /**
+     * @param jobId     job id
+     * @param stepKey   step key
+     * @param stepType  step type
+     * @param attempt   attempt number
+     * @param input     job input
+     * @param params    step params
+     * @param outputs   earlier outputs (copied)
+     * @param inputHash input hash
+     * @param handle    the run's shared state
+     * @param clock     the engine clock
+     */
+    public DefaultStepContext(String jobId, String stepKey, String stepType, int attempt, JsonNode input,
+            JsonNode params, Map<String, JsonNode> outputs, String inputHash, RunHandle handle, Clock clock) {
+        this.jobId = jobId;
+        this.stepKey = stepKey;
+        this.stepType = stepType;
+        this.attempt = attempt;
+        this.input = input;
+        this.params = params;
+        this.outputs = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
+        this.inputHash = inputHash;
+        this.handle = handle;
+        this.clock = clock;
+    }
+
+    @Override public String jobId() { return jobId; }
+    @Override public String stepKey() { return stepKey; }
+    @Override public String stepType() { return stepType; }
+    @Override public int attempt() { return attempt; }
+    @Override public JsonNode input() { return input; }
+    @Override public JsonNode params() { return params; }
+    @Override public Map<String, JsonNode> outputs() { return outputs; }
+    @Override public String inputHash() { return inputHash; }
+    @Override public String idempotencyKey() { return jobId + ":" + stepKey + ":" + inputHash; }
+    @Override public StepLogger log() { return this; }
+    @Override public Clock clock() { return clock; }
+
+    @Override
+    public JsonNode output(String key) {
+        JsonNode out = outputs.get(key);
+        if (out == null) {
+            throw new IllegalArgumentException("step '" + stepKey + "' asked for the output of '" + key
+                    + "', which is not an earlier step; earlier steps: " + outputs.keySet());
+        }
+        return out;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return handle.cancelRequested() || handle.isLeaseLost();
+    }
+
+    @Override
+    public void throwIfCancelled() {
+        if (isCancelled()) {
+            throw new JobCancelledException(jobId);
+        }
+    }
+
+    @Override public void debug(String format, Object... args) { append(LogLevel.DEBUG, format, args); }
+    @Override public void info(String format, Object... args) { append(LogLevel.INFO, format, args); }
+    @Override public void warn(String format, Object... args) { append(LogLevel.WARN, format, args); }
+    @Override public void error(String format, Object... args) { append(LogLevel.ERROR, format, args); }
+
+    private void append(LogLevel level, String format, Object... args) {
+        String message = MessageFormatter.arrayFormat(format, args).getMessage();
+        handle.log(new LogEntry(0, jobId, stepKey, attempt, clock.instant().truncatedTo(ChronoUnit.MILLIS), level, message));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("[{} {}#{}] {}: {}", jobId, stepKey, attempt, level.value(), message);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.stepwise.engine.core.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The engine's one JSON mapper, canonical JSON and SHA-256. */
+public final class Json {
+    /** Shared mapper (thread-safe). */
+    public static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private Json() {
+    }
+
+    /** @return a new empty object */
+    public static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    /**
+     * Canonical JSON: object keys sorted (by UTF-16 code units), no insignificant whitespace,
+     * strings and numbers as Jackson writes them. Equal JSON values give equal strings, whatever
+     * the order their keys were inserted in.
+     *
+     * @param node a JSON value (null is written as {@code null})
+     * @return its canonical text
+     */
+    public static String canonical(JsonNode node) {
+        StringBuilder out = new StringBuilder(256);
+        writeCanonical(node, out);
+        return out.toString();
+    }
+
+    private static void writeCanonical(JsonNode node, StringBuilder out) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            out.append("null");
+        } else if (node.isObject()) {
+            List<String> names = new ArrayList<>(node.propertyNames());
+            Collections.sort(names);
+            out.append('{');
+            for (int i = 0; i < names.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                out.append(MAPPER.writeValueAsString(names.get(i))).append(':');
+                writeCanonical(node.get(names.get(i)), out);
+            }
+            out.append('}');
+        } else if (node.isArray()) {
+            out.append('[');
+            for (int i = 0; i < node.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                writeCanonical(node.get(i), out);
+            }
+            out.append(']');
+        } else if (node.isNumber() && (node.isFloatingPointNumber())) {
+            // 1.0 and 1.00 and 1 describe the same number: write the shortest exact form
+            out.append(node.decimalValue().stripTrailingZeros().toPlainString());
+        } else {
+            out.append(MAPPER.writeValueAsString(node));
+        }
+    }
+
+    /**
+     * @param text any text
+     * @return SHA-256 of its UTF-8 bytes, as 64 lowercase hex digits
+     */
+    public static String sha256(String text) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * The input hash of a step: SHA-256 over the canonical JSON of everything its execution
+     * depends on.
+     *
+     * @param stepKey     the step's key
+     * @param stepType    its type name
+     * @param stepVersion its implementation's declared version
+     * @param params      its params from the recipe
+     * @param jobInput    the job input
+     * @param upstream    outputs of the steps it depends on, by key
+     * @return 64 hex digits
+     */
+    public static String inputHash(String stepKey, String stepType, String stepVersion, JsonNode params,
+            JsonNode jobInput, Map<String, JsonNode> upstream) {
+        ObjectNode root = object();
+        root.put("key", stepKey);
+        root.put("type", stepType);
+        root.put("version", stepVersion);
+        root.set("params", params);
+        root.set("input", jobInput);
+        ObjectNode up = root.putObject("upstream");
+        upstream.forEach(up::set);
+        return sha256(canonical(root));
+    }
+}
