@@ -1,0 +1,111 @@
+package dev.stepwise.engine.core.contract;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.JobWrite;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.StoreException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link JobStore} decorator that makes guarded writes fail at a given rate, half of them
+ * before the commit (nothing written) and half after it (written, but reported as failed).
+ * Seeded, so a failing run can be replayed.
+ */
+public final class FailingJobStore implements JobStore {
+    private final JobStore delegate;
+    private final double rate;
+    private final Random random;
+    private final AtomicInteger failedBeforeCommit = new AtomicInteger();
+    private final AtomicInteger failedAfterCommit = new AtomicInteger();
+
+    /**
+     * @param delegate the real store
+     * @param rate     share of writes that fail, 0-1
+     * @param seed     random seed
+     */
+    public FailingJobStore(JobStore delegate, double rate, long seed) {
+        this.delegate = delegate;
+        this.rate = rate;
+        this.random = new Random(seed);
+    }
+
+    /** @return writes that failed without committing */
+    public int failedBeforeCommit() {
+        return failedBeforeCommit.get();
+    }
+
+    /** @return writes that committed but reported failure */
+    public int failedAfterCommit() {
+        return failedAfterCommit.get();
+    }
+
+    private synchronized double roll() {
+        return random.nextDouble();
+    }
+
+    @Override
+    public void write(JobWrite write) {
+        double r = roll();
+        if (r < rate / 2) {
+            failedBeforeCommit.incrementAndGet();
+            throw new StoreException("injected fault: commit failed for job " + write.job().id());
+        }
+        delegate.write(write);
+        if (r < rate) {
+            failedAfterCommit.incrementAndGet();
+            throw new StoreException("injected fault: commit succeeded but reported failure for job " + write.job().id());
+        }
+    }
+
+    @Override
+    public void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
+        delegate.insertJob(job, steps, logs);
+    }
+
+    @Override
+    public Optional<Job> findJob(String jobId) {
+        return delegate.findJob(jobId);
+    }
+
+    @Override
+    public List<Job> findJobs(JobQuery query) {
+        return delegate.findJobs(query);
+    }
+
+    @Override
+    public List<JobStep> findSteps(String jobId) {
+        return delegate.findSteps(jobId);
+    }
+
+    @Override
+    public List<LogEntry> findLogs(String jobId, long afterCursor, int limit) {
+        return delegate.findLogs(jobId, afterCursor, limit);
+    }
+
+    @Override
+    public Optional<Job> renewLease(String jobId, long epoch, String owner, Instant expiresAt, List<LogEntry> logs) {
+        return delegate.renewLease(jobId, epoch, owner, expiresAt, logs);
+    }
+
+    @Override
+    public boolean requestCancel(String jobId, Instant now) {
+        return delegate.requestCancel(jobId, now);
+    }
+
+    @Override
+    public List<Job> findExpiredLeases(Instant now, int limit) {
+        return delegate.findExpiredLeases(now, limit);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
