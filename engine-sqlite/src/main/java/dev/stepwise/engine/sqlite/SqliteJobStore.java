@@ -1,0 +1,542 @@
+package dev.stepwise.engine.sqlite;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.JobWrite;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.api.WriteConflictException;
+import dev.stepwise.engine.api.WriteGuard;
+import dev.stepwise.engine.sqlite.internal.Codec;
+import dev.stepwise.engine.sqlite.internal.Jdbc;
+import dev.stepwise.engine.sqlite.internal.Migrator;
+import dev.stepwise.engine.sqlite.internal.Params;
+import dev.stepwise.engine.sqlite.internal.Rows;
+import dev.stepwise.engine.sqlite.internal.SqlFile;
+import dev.stepwise.engine.sqlite.internal.Writer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The {@link JobStore} on one SQLite file. Several stores (in one process or several) may share
+ * a file: SQLite's locks serialize their writes.
+ *
+ * <ul>
+ *   <li>Every connection runs with {@code journal_mode=WAL}, {@code foreign_keys=ON}, the
+ *       configured {@code busy_timeout} and {@code synchronous}.</li>
+ *   <li>One writer connection per store, used under a lock; every write is one
+ *       {@code BEGIN IMMEDIATE ... COMMIT} transaction that runs only SQL, and is run again whole
+ *       (with a short growing backoff, for up to {@link Builder#busyTimeout}) when the database
+ *       is busy or locked, so "database is locked" does not escape under normal contention.</li>
+ *   <li>Reads use a small HikariCP pool ({@code stepwise-sqlite-read}), never the writer.</li>
+ *   <li>Every {@link Builder#walCheckpointEvery} commits, a passive WAL checkpoint keeps the
+ *       WAL file from growing without bound.</li>
+ *   <li>{@link Builder#build()} applies the schema migrations this library ships and refuses a
+ *       database with a newer schema.</li>
+ * </ul>
+ *
+ * <p>Instants are stored as epoch milliseconds: sub-millisecond parts are dropped (the engine
+ * truncates its instants to milliseconds, so they round-trip exactly). Thread-safe.
+ */
+public final class SqliteJobStore implements JobStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteJobStore.class);
+    private static final String QUERIES = "/dev/stepwise/engine/sqlite/queries.sql";
+
+    /** Default of {@link Builder#busyTimeout(Duration)}: 30 seconds. */
+    public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
+    /** Default of {@link Builder#synchronous(Synchronous)}: {@link Synchronous#FULL}. */
+    public static final Synchronous DEFAULT_SYNCHRONOUS = Synchronous.FULL;
+    /** Default of {@link Builder#readPoolSize(int)}: 4 connections. */
+    public static final int DEFAULT_READ_POOL_SIZE = 4;
+    /** Default of {@link Builder#walCheckpointEvery(int)}: every 1000 commits. */
+    public static final int DEFAULT_WAL_CHECKPOINT_EVERY = 1000;
+    /** Name of the HikariCP pool of read connections (visible in its logs and metrics). */
+    public static final String READ_POOL_NAME = "stepwise-sqlite-read";
+
+    private final String database;
+    private final SqlFile queries;
+    private final Writer writer;
+    private final DataSource readSource;
+    private final HikariDataSource ownedPool;
+    private final boolean pragmasOnBorrow;
+    private final Duration busyTimeout;
+    private final Synchronous synchronous;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
+            HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous) {
+        this.database = database;
+        this.queries = queries;
+        this.writer = writer;
+        this.readSource = readSource;
+        this.ownedPool = ownedPool;
+        this.pragmasOnBorrow = pragmasOnBorrow;
+        this.busyTimeout = busyTimeout;
+        this.synchronous = synchronous;
+    }
+
+    /**
+     * A store on a SQLite file, created (with its parent directories) if missing. The store owns
+     * its connections: one writer and a HikariCP read pool.
+     *
+     * @param file the database file
+     * @return a builder; {@link Builder#build()} opens and migrates the database
+     */
+    public static Builder builder(Path file) {
+        return new Builder(Objects.requireNonNull(file, "file"), null);
+    }
+
+    /**
+     * A store on a host-supplied SQLite {@link DataSource} (e.g. the host's own pool). The store
+     * takes one connection from it for its writer, kept until {@link #close()}, and borrows
+     * another for each read; it applies its pragmas itself ({@code journal_mode=WAL} once on the
+     * writer; {@code busy_timeout}, {@code foreign_keys} and {@code synchronous} on the writer and
+     * on every borrowed read connection). The data source must point at a file (not
+     * {@code :memory:}) and allow at least two connections at once. {@link #close()} does not
+     * close the data source; {@link Builder#readPoolSize(int)} does not apply.
+     *
+     * @param dataSource a data source of sqlite-jdbc connections
+     * @return a builder; {@link Builder#build()} opens and migrates the database
+     */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(null, Objects.requireNonNull(dataSource, "dataSource"));
+    }
+
+    // ------------------------------------------------------------------------------------ writes
+
+    @Override
+    public void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
+        Objects.requireNonNull(job, "job");
+        List<JobStep> stepRows = List.copyOf(steps);
+        List<LogEntry> logLines = List.copyOf(logs);
+        for (JobStep s : stepRows) {
+            if (!s.jobId().equals(job.id())) {
+                throw new IllegalArgumentException("step " + s.stepKey() + " belongs to job " + s.jobId() + ", not " + job.id());
+            }
+        }
+        String what = "insert of job " + job.id();
+        writer.inTransaction(what, c -> {
+            try {
+                Jdbc.update(c, queries.get("insert_job"), Rows.job(job));
+            } catch (SQLException e) {
+                if (Jdbc.isUniqueViolation(e)) {
+                    throw new StoreException(what + " failed: a job with this id already exists in " + database, e);
+                }
+                throw e;
+            }
+            for (JobStep s : stepRows) {
+                Jdbc.update(c, queries.get("insert_step"), Rows.step(s));
+            }
+            insertLogs(c, logLines);
+            return null;
+        });
+    }
+
+    @Override
+    public void write(JobWrite write) {
+        Objects.requireNonNull(write, "write");
+        Job job = write.job();
+        WriteGuard guard = write.guard();
+        Params params = Rows.job(job)
+                .set("writeManifest", write.writeManifest())
+                .set("clearCancel", write.clearCancel())
+                .set("guardEpoch", guard.epoch())
+                .set("guardKind", null)
+                .set("guardOwner", null)
+                .set("guardNow", null)
+                .set("guardStatus", null);
+        if (guard instanceof WriteGuard.Owner o) {
+            params.set("guardKind", "owner").set("guardOwner", o.owner());
+        } else if (guard instanceof WriteGuard.Claimable cl) {
+            params.set("guardKind", "claimable").set("guardNow", cl.now());
+        } else if (guard instanceof WriteGuard.Status st) {
+            params.set("guardKind", "status").set("guardStatus", st.status().value());
+        } else {
+            throw new IllegalArgumentException("unknown guard " + guard);
+        }
+        String what = "write of job " + job.id();
+        writer.inTransaction(what, c -> {
+            if (Jdbc.update(c, queries.get("update_job"), params) == 0) {
+                throw new WriteConflictException(job.id(), guard);
+            }
+            for (JobStep s : write.steps()) {
+                if (Jdbc.update(c, queries.get("update_step"), Rows.step(s)) == 0) {
+                    throw new StoreException(what + " failed: step row " + s.id() + " (" + s.stepKey()
+                            + ") does not exist; step rows are created by insertJob");
+                }
+            }
+            insertLogs(c, write.logs());
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Job> renewLease(String jobId, long epoch, String owner, Instant expiresAt, List<LogEntry> logs) {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        List<LogEntry> logLines = List.copyOf(logs);
+        Params params = Params.of().set("id", jobId).set("epoch", epoch).set("owner", owner).set("expiresAt", expiresAt);
+        return writer.inTransaction("lease renewal of job " + jobId, c -> {
+            if (Jdbc.update(c, queries.get("renew_lease"), params) == 0) {
+                return Optional.<Job>empty();
+            }
+            insertLogs(c, logLines);
+            return Jdbc.query(c, queries.get("select_job"), Params.of().set("id", jobId), Rows::job).stream().findFirst();
+        });
+    }
+
+    @Override
+    public boolean requestCancel(String jobId, Instant now) {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(now, "now");
+        Params params = Params.of().set("id", jobId).set("now", now);
+        return writer.inTransaction("cancel request of job " + jobId,
+                c -> Jdbc.update(c, queries.get("request_cancel"), params) > 0);
+    }
+
+    private void insertLogs(Connection c, List<LogEntry> logs) throws SQLException {
+        for (LogEntry e : logs) {
+            Jdbc.update(c, queries.get("insert_log"), Rows.log(e));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- reads
+
+    @Override
+    public Optional<Job> findJob(String jobId) {
+        Objects.requireNonNull(jobId, "jobId");
+        return read("read of job " + jobId,
+                c -> Jdbc.query(c, queries.get("select_job"), Params.of().set("id", jobId), Rows::job)).stream().findFirst();
+    }
+
+    @Override
+    public List<Job> findJobs(JobQuery query) {
+        Objects.requireNonNull(query, "query");
+        if (query.statuses().isEmpty()) {
+            return read("listing of jobs",
+                    c -> Jdbc.query(c, queries.get("select_jobs"), Params.of().set("limit", query.limit()), Rows::job));
+        }
+        List<String> statuses = query.statuses().stream().map(JobStatus::value).sorted().toList();
+        Params params = Params.of().set("statuses", Codec.jsonArray(statuses)).set("limit", query.limit());
+        return read("listing of jobs in status " + statuses,
+                c -> Jdbc.query(c, queries.get("select_jobs_by_status"), params, Rows::job));
+    }
+
+    @Override
+    public List<JobStep> findSteps(String jobId) {
+        Objects.requireNonNull(jobId, "jobId");
+        return read("read of the steps of job " + jobId,
+                c -> Jdbc.query(c, queries.get("select_steps"), Params.of().set("jobId", jobId), Rows::step));
+    }
+
+    @Override
+    public List<LogEntry> findLogs(String jobId, long afterCursor, int limit) {
+        Objects.requireNonNull(jobId, "jobId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        Params params = Params.of().set("jobId", jobId).set("afterCursor", afterCursor).set("limit", limit);
+        return read("read of the logs of job " + jobId, c -> Jdbc.query(c, queries.get("select_logs"), params, Rows::log));
+    }
+
+    @Override
+    public List<Job> findExpiredLeases(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        Params params = Params.of().set("now", now).set("limit", limit);
+        return read("search for expired leases", c -> Jdbc.query(c, queries.get("select_expired_leases"), params, Rows::job));
+    }
+
+    private <T> T read(String what, Jdbc.SqlWork<T> work) {
+        if (closed.get()) {
+            throw new StoreException(what + " failed: the store is closed");
+        }
+        return Jdbc.retryWhileBusy(what, busyTimeout, () -> {
+            try (Connection c = readSource.getConnection()) {
+                if (pragmasOnBorrow) {
+                    applyConnectionPragmas(c, queries, busyTimeout, synchronous);
+                }
+                return work.run(c);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------ diagnostics
+
+    /**
+     * The pragmas of the writer connection, for tests and diagnostics.
+     *
+     * @return {@code journal_mode}, {@code busy_timeout}, {@code foreign_keys} and {@code synchronous}
+     */
+    Map<String, String> pragmas() {
+        return writer.withConnection("pragma read of the writer", c -> readPragmas(c, queries));
+    }
+
+    /**
+     * Borrows {@code count} read connections at once (so they are distinct) and reads their
+     * pragmas, for tests and diagnostics.
+     *
+     * @param count how many connections (at most the pool size)
+     * @return one map per connection, as {@link #pragmas()}
+     */
+    List<Map<String, String>> readPoolPragmas(int count) {
+        return read("pragma read of " + count + " read connections", c0 -> {
+            List<Connection> held = new ArrayList<>();
+            try {
+                List<Map<String, String>> out = new ArrayList<>();
+                out.add(readPragmas(c0, queries));
+                for (int i = 1; i < count; i++) {
+                    Connection c = readSource.getConnection();
+                    held.add(c);
+                    if (pragmasOnBorrow) {
+                        applyConnectionPragmas(c, queries, busyTimeout, synchronous);
+                    }
+                    out.add(readPragmas(c, queries));
+                }
+                return out;
+            } finally {
+                for (Connection c : held) {
+                    c.close();
+                }
+            }
+        });
+    }
+
+    private static Map<String, String> readPragmas(Connection c, SqlFile queries) throws SQLException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pragma : List.of("journal_mode", "busy_timeout", "foreign_keys", "synchronous")) {
+            out.put(pragma, Jdbc.scalar(c, queries.get("get_" + pragma).sql()));
+        }
+        return out;
+    }
+
+    private static void applyConnectionPragmas(Connection c, SqlFile queries, Duration busyTimeout, Synchronous synchronous)
+            throws SQLException {
+        Jdbc.execute(c, queries.get("set_busy_timeout").sql().replace("{value}", Long.toString(busyTimeout.toMillis())));
+        Jdbc.execute(c, queries.get("set_foreign_keys_on").sql());
+        Jdbc.execute(c, queries.get("set_synchronous").sql().replace("{value}", Integer.toString(synchronous.pragmaValue())));
+    }
+
+    /** Closes the read pool (if the store owns it) and the writer connection. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+        writer.close();
+        LOG.info("SQLite job store on {} closed", database);
+    }
+
+    @Override
+    public String toString() {
+        return "SqliteJobStore[" + database + "]";
+    }
+
+    // ---------------------------------------------------------------------------------- builder
+
+    /**
+     * Settings of a {@link SqliteJobStore}; every setter validates its value and returns this
+     * builder. Not thread-safe; {@link #build()} may be called more than once.
+     */
+    public static final class Builder {
+        private final Path file;
+        private final DataSource dataSource;
+        private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+        private Synchronous synchronous = DEFAULT_SYNCHRONOUS;
+        private int readPoolSize = DEFAULT_READ_POOL_SIZE;
+        private int walCheckpointEvery = DEFAULT_WAL_CHECKPOINT_EVERY;
+
+        private Builder(Path file, DataSource dataSource) {
+            this.file = file;
+            this.dataSource = dataSource;
+        }
+
+        /**
+         * How long a connection waits for a lock held by another connection
+         * ({@code PRAGMA busy_timeout}), and how long a write transaction that still finds the
+         * database busy is retried. Default {@link #DEFAULT_BUSY_TIMEOUT} (30 s).
+         *
+         * @param timeout 0 ms to {@code Integer.MAX_VALUE} ms
+         * @return this
+         * @throws IllegalArgumentException if negative or too long
+         */
+        public Builder busyTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("busyTimeout must be 0 to " + Integer.MAX_VALUE + " ms, was " + timeout);
+            }
+            this.busyTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Durability of a commit on every connection. Default {@link #DEFAULT_SYNCHRONOUS}
+         * ({@link Synchronous#FULL}).
+         *
+         * @param mode the mode
+         * @return this
+         */
+        public Builder synchronous(Synchronous mode) {
+            this.synchronous = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Maximum connections of the read pool. Default {@link #DEFAULT_READ_POOL_SIZE} (4).
+         * Not used with {@link SqliteJobStore#builder(DataSource)}, whose reads borrow from the
+         * host's data source.
+         *
+         * @param size at least 1
+         * @return this
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder readPoolSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("readPoolSize must be >= 1, was " + size);
+            }
+            this.readPoolSize = size;
+            return this;
+        }
+
+        /**
+         * Commits of this store between passive WAL checkpoints. Default
+         * {@link #DEFAULT_WAL_CHECKPOINT_EVERY} (1000).
+         *
+         * @param commits at least 1
+         * @return this
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder walCheckpointEvery(int commits) {
+            if (commits < 1) {
+                throw new IllegalArgumentException("walCheckpointEvery must be >= 1, was " + commits);
+            }
+            this.walCheckpointEvery = commits;
+            return this;
+        }
+
+        /**
+         * Opens the database (creating the file and its parent directories if missing), applies
+         * pending schema migrations and starts the read pool.
+         *
+         * @return the open store
+         * @throws StoreException if the database cannot be opened or migrated, is not in WAL mode,
+         *                        or has a schema newer than this library
+         */
+        public SqliteJobStore build() {
+            SqlFile queries = SqlFile.load(QUERIES);
+            Migrator migrator = Migrator.load(queries);
+            String database = file != null ? file.toAbsolutePath().toString() : "DataSource " + dataSource;
+            Connection writerConnection = null;
+            Writer writer = null;
+            HikariDataSource pool = null;
+            try {
+                DataSource readSource;
+                if (file != null) {
+                    Path absolute = file.toAbsolutePath();
+                    if (absolute.getParent() != null) {
+                        Files.createDirectories(absolute.getParent());
+                    }
+                    SQLiteDataSource sqlite = new SQLiteDataSource(sqliteConfig());
+                    sqlite.setUrl("jdbc:sqlite:" + absolute);
+                    writerConnection = sqlite.getConnection();
+                    readSource = sqlite;
+                } else {
+                    writerConnection = dataSource.getConnection();
+                    writerConnection.setAutoCommit(true);
+                    Connection c = writerConnection;
+                    Jdbc.retryWhileBusy("opening " + database, busyTimeout, () -> {
+                        Jdbc.execute(c, queries.get("set_journal_mode_wal").sql());
+                        applyConnectionPragmas(c, queries, busyTimeout, synchronous);
+                        return null;
+                    });
+                    readSource = dataSource;
+                }
+                String journalMode = Jdbc.scalar(writerConnection, queries.get("get_journal_mode").sql());
+                if (!"wal".equalsIgnoreCase(journalMode)) {
+                    throw new StoreException("database " + database + " runs in journal mode " + journalMode
+                            + ", not WAL; use a file on a local file system (not :memory: or a network share)");
+                }
+                writer = new Writer(writerConnection, queries, busyTimeout, walCheckpointEvery);
+                int version = migrator.migrate(writer, database);
+                if (file != null) {
+                    pool = new HikariDataSource(poolConfig(readSource));
+                    readSource = pool;
+                }
+                LOG.info("SQLite job store open: database={}, schemaVersion={}, busyTimeout={}, synchronous={}, "
+                        + "readPoolSize={}, walCheckpointEvery={}", database, version, busyTimeout, synchronous,
+                        file != null ? Integer.toString(readPoolSize) : "n/a (host DataSource)", walCheckpointEvery);
+                return new SqliteJobStore(database, queries, writer, readSource, pool, file == null, busyTimeout, synchronous);
+            } catch (SQLException | IOException | RuntimeException e) {
+                closeQuietly(pool, writer, writerConnection);
+                if (e instanceof StoreException se) {
+                    throw se;
+                }
+                throw new StoreException("opening SQLite database " + database + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        private SQLiteConfig sqliteConfig() {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setBusyTimeout((int) busyTimeout.toMillis());
+            config.enforceForeignKeys(true);
+            config.setSynchronous(synchronous == Synchronous.FULL
+                    ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+            return config;
+        }
+
+        private HikariConfig poolConfig(DataSource sqlite) {
+            HikariConfig config = new HikariConfig();
+            config.setDataSource(sqlite);
+            config.setPoolName(READ_POOL_NAME);
+            config.setMaximumPoolSize(readPoolSize);
+            config.setMinimumIdle(1);
+            config.setAutoCommit(true);
+            config.setConnectionTimeout(Math.max(250, busyTimeout.toMillis()));
+            return config;
+        }
+
+        private static void closeQuietly(HikariDataSource pool, Writer writer, Connection writerConnection) {
+            if (pool != null) {
+                pool.close();
+            }
+            try {
+                if (writer != null) {
+                    writer.close();
+                } else if (writerConnection != null) {
+                    writerConnection.close();
+                }
+            } catch (SQLException e) {
+                LOG.warn("closing the SQLite writer connection after a failed open failed: {}", e.getMessage());
+            }
+        }
+    }
+}

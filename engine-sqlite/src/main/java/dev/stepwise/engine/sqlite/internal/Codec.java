@@ -1,0 +1,55 @@
+package dev.stepwise.engine.sqlite.internal;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Conversions between model values and column values (JSON text, epoch milliseconds). */
+public final class Codec {
+    private static final JsonMapper MAPPER = JsonMapper.shared();
+
+    private Codec() {
+    }
+
+    /**
+     * @param node a JSON value
+     * @return its JSON text
+     */
+    public static String json(JsonNode node) {
+        return MAPPER.writeValueAsString(node);
+    }
+
+    /**
+     * @param rs     a row
+     * @param column a nullable JSON text column
+     * @return the parsed value, or null if the column is null
+     * @throws SQLException on a read failure
+     */
+    public static JsonNode json(ResultSet rs, String column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : MAPPER.readTree(text);
+    }
+
+    /**
+     * @param rs     a row
+     * @param column a nullable epoch-millisecond column
+     * @return the instant, or null
+     * @throws SQLException on a read failure
+     */
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    /**
+     * @param nodes JSON values as strings
+     * @return a JSON array of them
+     */
+    public static String jsonArray(Iterable<String> nodes) {
+        var array = MAPPER.createArrayNode();
+        nodes.forEach(array::add);
+        return json(array);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.stepwise.engine.sqlite.internal;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.LogLevel;
+import dev.stepwise.engine.api.StepStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/** Model records to statement parameters and rows back to records. */
+public final class Rows {
+    private Rows() {
+    }
+
+    /**
+     * @param j a job
+     * @return every column of its row, named as in {@code queries.sql}
+     */
+    public static Params job(Job j) {
+        return Params.of()
+                .set("id", j.id())
+                .set("recipeId", j.recipeId())
+                .set("recipeSlug", j.recipeSlug())
+                .set("recipeVersion", j.recipeVersion())
+                .set("input", j.input())
+                .set("manifest", j.manifest())
+                .set("status", j.status().value())
+                .set("currentStep", j.currentStep())
+                .set("progress", j.progress())
+                .set("lastError", j.lastError())
+                .set("durationMs", j.durationMs())
+                .set("createdAt", j.createdAt())
+                .set("updatedAt", j.updatedAt())
+                .set("startedAt", j.startedAt())
+                .set("finishedAt", j.finishedAt())
+                .set("leaseOwner", j.leaseOwner())
+                .set("leaseExpiresAt", j.leaseExpiresAt())
+                .set("epoch", j.epoch())
+                .set("cancelRequested", j.cancelRequested());
+    }
+
+    /**
+     * @param s a step row
+     * @return every column of it, named as in {@code queries.sql}
+     */
+    public static Params step(JobStep s) {
+        return Params.of()
+                .set("id", s.id())
+                .set("jobId", s.jobId())
+                .set("stepKey", s.stepKey())
+                .set("stepOrder", s.stepOrder())
+                .set("stepType", s.stepType())
+                .set("inputHash", s.inputHash())
+                .set("status", s.status().value())
+                .set("outputRefs", s.outputRefs())
+                .set("attempts", s.attempts())
+                .set("durationMs", s.durationMs())
+                .set("startedAt", s.startedAt())
+                .set("completedAt", s.completedAt())
+                .set("error", s.error())
+                .set("skipReason", s.skipReason())
+                .set("interruptions", s.interruptions());
+    }
+
+    /**
+     * @param e a log line (its cursor is ignored: the table assigns it)
+     * @return its columns
+     */
+    public static Params log(LogEntry e) {
+        return Params.of()
+                .set("jobId", e.jobId())
+                .set("stepKey", e.stepKey())
+                .set("attempt", e.attempt())
+                .set("at", e.at())
+                .set("level", e.level().value())
+                .set("message", e.message());
+    }
+
+    /**
+     * @param rs a row of {@code jobs}
+     * @return the job
+     * @throws SQLException on a read failure
+     */
+    public static Job job(ResultSet rs) throws SQLException {
+        return new Job(
+                rs.getString("id"),
+                rs.getString("recipe_id"),
+                rs.getString("recipe_slug"),
+                rs.getInt("recipe_version"),
+                Codec.json(rs, "input"),
+                Codec.json(rs, "manifest"),
+                JobStatus.fromValue(rs.getString("status")),
+                rs.getString("current_step"),
+                rs.getInt("progress"),
+                rs.getString("last_error"),
+                rs.getLong("duration_ms"),
+                Codec.instant(rs, "created_at"),
+                Codec.instant(rs, "updated_at"),
+                Codec.instant(rs, "started_at"),
+                Codec.instant(rs, "finished_at"),
+                rs.getString("lease_owner"),
+                Codec.instant(rs, "lease_expires_at"),
+                rs.getLong("epoch"),
+                rs.getInt("cancel_requested") != 0);
+    }
+
+    /**
+     * @param rs a row of {@code job_steps}
+     * @return the step row
+     * @throws SQLException on a read failure
+     */
+    public static JobStep step(ResultSet rs) throws SQLException {
+        return new JobStep(
+                rs.getString("id"),
+                rs.getString("job_id"),
+                rs.getString("step_key"),
+                rs.getInt("step_order"),
+                rs.getString("step_type"),
+                rs.getString("input_hash"),
+                StepStatus.fromValue(rs.getString("status")),
+                Codec.json(rs, "output_refs"),
+                rs.getInt("attempts"),
+                rs.getLong("duration_ms"),
+                Codec.instant(rs, "started_at"),
+                Codec.instant(rs, "completed_at"),
+                rs.getString("error"),
+                rs.getString("skip_reason"),
+                rs.getInt("interruptions"));
+    }
+
+    /**
+     * @param rs a row of {@code job_logs}
+     * @return the log line with its cursor
+     * @throws SQLException on a read failure
+     */
+    public static LogEntry log(ResultSet rs) throws SQLException {
+        return new LogEntry(
+                rs.getLong("cursor"),
+                rs.getString("job_id"),
+                rs.getString("step_key"),
+                rs.getInt("attempt"),
+                Codec.instant(rs, "at"),
+                LogLevel.fromValue(rs.getString("level")),
+                rs.getString("message"));
+    }
+}

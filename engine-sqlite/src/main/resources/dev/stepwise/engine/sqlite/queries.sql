@@ -1,0 +1,164 @@
+-- Named statements of the SQLite store, loaded once by SqlFile.
+-- Each statement follows a '-- name: <name>' header. ':param' marks a named parameter
+-- (bound, never spliced). '{value}' marks a number the store formats in itself (PRAGMA values
+-- cannot be bound); it is only ever a validated integer, never outside text.
+
+-- ---------------------------------------------------------------- transactions and pragmas
+
+-- name: begin_immediate
+BEGIN IMMEDIATE
+
+-- name: commit
+COMMIT
+
+-- name: rollback
+ROLLBACK
+
+-- name: wal_checkpoint_passive
+PRAGMA wal_checkpoint(PASSIVE)
+
+-- name: set_journal_mode_wal
+PRAGMA journal_mode = WAL
+
+-- name: set_busy_timeout
+PRAGMA busy_timeout = {value}
+
+-- name: set_foreign_keys_on
+PRAGMA foreign_keys = ON
+
+-- name: set_synchronous
+PRAGMA synchronous = {value}
+
+-- name: get_journal_mode
+PRAGMA journal_mode
+
+-- name: get_busy_timeout
+PRAGMA busy_timeout
+
+-- name: get_foreign_keys
+PRAGMA foreign_keys
+
+-- name: get_synchronous
+PRAGMA synchronous
+
+-- ---------------------------------------------------------------- schema version
+
+-- name: create_schema_version
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER NOT NULL PRIMARY KEY,
+    description TEXT    NOT NULL,
+    applied_at  INTEGER NOT NULL
+)
+
+-- name: select_schema_version
+SELECT COALESCE(MAX(version), 0) AS version FROM schema_version
+
+-- name: insert_schema_version
+INSERT INTO schema_version (version, description, applied_at) VALUES (:version, :description, :appliedAt)
+
+-- ---------------------------------------------------------------- writes
+
+-- name: insert_job
+INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
+                  last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner,
+                  lease_expires_at, epoch, cancel_requested)
+VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep, :progress,
+        :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
+        :leaseExpiresAt, :epoch, :cancelRequested)
+
+-- The whole row except the manifest (only if :writeManifest) and the cancel flag (only cleared,
+-- if :clearCancel), if the guard holds. :guardEpoch is the epoch read before the write; the new
+-- row may carry another (a claim increments it).
+-- name: update_job
+UPDATE jobs
+SET recipe_id        = :recipeId,
+    recipe_slug      = :recipeSlug,
+    recipe_version   = :recipeVersion,
+    input            = :input,
+    status           = :status,
+    current_step     = :currentStep,
+    progress         = :progress,
+    last_error       = :lastError,
+    duration_ms      = :durationMs,
+    created_at       = :createdAt,
+    updated_at       = :updatedAt,
+    started_at       = :startedAt,
+    finished_at      = :finishedAt,
+    lease_owner      = :leaseOwner,
+    lease_expires_at = :leaseExpiresAt,
+    epoch            = :epoch,
+    manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+WHERE id = :id
+  AND epoch = :guardEpoch
+  AND (   (:guardKind = 'owner' AND status = 'running' AND lease_owner = :guardOwner)
+       OR (:guardKind = 'claimable'
+           AND (status = 'pending' OR (status = 'running' AND lease_expires_at <= :guardNow)))
+       OR (:guardKind = 'status' AND status = :guardStatus))
+
+-- name: insert_step
+INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs, attempts,
+                       duration_ms, started_at, completed_at, error, skip_reason, interruptions)
+VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs, :attempts,
+        :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions)
+
+-- name: update_step
+UPDATE job_steps
+SET input_hash    = :inputHash,
+    status        = :status,
+    output_refs   = :outputRefs,
+    attempts      = :attempts,
+    duration_ms   = :durationMs,
+    started_at    = :startedAt,
+    completed_at  = :completedAt,
+    error         = :error,
+    skip_reason   = :skipReason,
+    interruptions = :interruptions
+WHERE id = :id
+  AND job_id = :jobId
+
+-- name: insert_log
+INSERT INTO job_logs (job_id, step_key, attempt, at, level, message)
+VALUES (:jobId, :stepKey, :attempt, :at, :level, :message)
+
+-- name: renew_lease
+UPDATE jobs
+SET lease_expires_at = :expiresAt
+WHERE id = :id
+  AND epoch = :epoch
+  AND lease_owner = :owner
+  AND status = 'running'
+
+-- name: request_cancel
+UPDATE jobs
+SET cancel_requested = 1,
+    updated_at       = :now
+WHERE id = :id
+  AND status IN ('pending', 'running')
+
+-- ---------------------------------------------------------------- reads
+
+-- name: select_job
+SELECT * FROM jobs WHERE id = :id
+
+-- name: select_jobs
+SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT :limit
+
+-- :statuses is a JSON array of lowercase statuses.
+-- name: select_jobs_by_status
+SELECT * FROM jobs
+WHERE status IN (SELECT value FROM json_each(:statuses))
+ORDER BY created_at DESC, id DESC
+LIMIT :limit
+
+-- name: select_steps
+SELECT * FROM job_steps WHERE job_id = :jobId ORDER BY step_order
+
+-- name: select_logs
+SELECT * FROM job_logs WHERE job_id = :jobId AND cursor > :afterCursor ORDER BY cursor LIMIT :limit
+
+-- name: select_expired_leases
+SELECT * FROM jobs
+WHERE status = 'running' AND lease_expires_at <= :now
+ORDER BY lease_expires_at, id
+LIMIT :limit
