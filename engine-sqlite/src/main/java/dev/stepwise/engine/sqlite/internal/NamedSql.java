@@ -16,7 +16,13 @@ import java.util.Objects;
  */
 public record NamedSql(String name, String sql, List<String> params) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param name   the statement's name in its file
+     * @param sql    the JDBC text
+     * @param params the parameter names, one per {@code ?}
+     */
     public NamedSql {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sql, "sql");
