@@ -2,6 +2,7 @@ package dev.stepwise.engine.sqlite.process;
 
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
+import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
@@ -52,6 +53,9 @@ public final class CrashChild {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline) {
                 engine.recover();
+                if (store.findJob(jobId).map(j -> j.status() == JobStatus.COMPLETED).orElse(false)) {
+                    System.exit(0); // the previous child was killed after the final commit, before its exit
+                }
                 try {
                     Job end = engine.run(jobId);
                     System.exit(switch (end.status()) {
