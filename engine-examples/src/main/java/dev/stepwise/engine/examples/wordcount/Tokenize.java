@@ -3,6 +3,7 @@ package dev.stepwise.engine.examples.wordcount;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepContext;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,9 @@ public final class Tokenize implements Step {
             }
         }
         ctx.log().info("{} words", words.size());
-        return Map.of("words", words, "count", words.size());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("count", words.size());
+        out.put("words", words);
+        return out;
     }
 }
