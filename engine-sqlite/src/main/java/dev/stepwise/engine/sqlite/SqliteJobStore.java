@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,10 +84,12 @@ public final class SqliteJobStore implements JobStore {
     private final boolean pragmasOnBorrow;
     private final Duration busyTimeout;
     private final Synchronous synchronous;
+    private final Consumer<JobWrite> beforeCommit;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
-            HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous) {
+            HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous,
+            Consumer<JobWrite> beforeCommit) {
         this.database = database;
         this.queries = queries;
         this.writer = writer;
@@ -95,6 +98,7 @@ public final class SqliteJobStore implements JobStore {
         this.pragmasOnBorrow = pragmasOnBorrow;
         this.busyTimeout = busyTimeout;
         this.synchronous = synchronous;
+        this.beforeCommit = beforeCommit;
     }
 
     /**
@@ -188,6 +192,9 @@ public final class SqliteJobStore implements JobStore {
                 }
             }
             insertLogs(c, write.logs());
+            if (beforeCommit != null) {
+                beforeCommit.accept(write);
+            }
             return null;
         });
     }
@@ -373,6 +380,7 @@ public final class SqliteJobStore implements JobStore {
         private Synchronous synchronous = DEFAULT_SYNCHRONOUS;
         private int readPoolSize = DEFAULT_READ_POOL_SIZE;
         private int walCheckpointEvery = DEFAULT_WAL_CHECKPOINT_EVERY;
+        private Consumer<JobWrite> beforeCommit;
 
         private Builder(Path file, DataSource dataSource) {
             this.file = file;
@@ -443,6 +451,21 @@ public final class SqliteJobStore implements JobStore {
         }
 
         /**
+         * Fault injection for crash tests only: called inside the transaction of every
+         * {@link SqliteJobStore#write(JobWrite)}, after all its SQL and just before
+         * {@code COMMIT} (e.g. to halt the JVM there). It may run more than once per write (a
+         * busy transaction is retried whole); an exception it throws rolls the write back. Never
+         * set it in production: it holds the database's write lock while it runs. Default none.
+         *
+         * @param hook the hook, or null for none
+         * @return this
+         */
+        public Builder beforeCommit(Consumer<JobWrite> hook) {
+            this.beforeCommit = hook;
+            return this;
+        }
+
+        /**
          * Opens the database (creating the file and its parent directories if missing), applies
          * pending schema migrations and starts the read pool.
          *
@@ -493,7 +516,8 @@ public final class SqliteJobStore implements JobStore {
                 LOG.info("SQLite job store open: database={}, schemaVersion={}, busyTimeout={}, synchronous={}, "
                         + "readPoolSize={}, walCheckpointEvery={}", database, version, busyTimeout, synchronous,
                         file != null ? Integer.toString(readPoolSize) : "n/a (host DataSource)", walCheckpointEvery);
-                return new SqliteJobStore(database, queries, writer, readSource, pool, file == null, busyTimeout, synchronous);
+                return new SqliteJobStore(database, queries, writer, readSource, pool, file == null, busyTimeout, synchronous,
+                        beforeCommit);
             } catch (SQLException | IOException | RuntimeException e) {
                 closeQuietly(pool, writer, writerConnection);
                 if (e instanceof StoreException se) {

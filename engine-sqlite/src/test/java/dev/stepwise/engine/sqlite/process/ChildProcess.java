@@ -35,3 +35,4 @@ final class ChildProcess {
         return p.exitValue();
     }
 
+}

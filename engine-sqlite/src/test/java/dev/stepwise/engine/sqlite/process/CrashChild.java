@@ -117,7 +117,9 @@ public final class CrashChild {
 
         @Override
         public void afterCommit(String jobId, boolean terminal) {
-            if (executed && step.equals(current)) {
+            // The first commit after the step executed is its checkpoint. (current is already the
+            // next step by then: its running record rides in the same commit.)
+            if (executed) {
                 halt("after-commit");
             }
         }
