@@ -71,7 +71,7 @@ class ProcessCrashTest {
                 Process child = ChildProcess.start(log, args(db, effects, job, 20, "ttlMs=600", "heartbeatMs=150"));
                 long killAfterMs = 150 + random.nextInt(1200);
                 if (child.waitFor(killAfterMs, TimeUnit.MILLISECONDS)) {
-                    assertEquals(0, child.exitValue(), "child exit; log " + log);
+                    assertEquals(0, child.exitValue(), () -> "child exit; its log ends with:\n" + tail(log));
                     done = true;
                 } else {
                     child.destroyForcibly().waitFor();
@@ -102,11 +102,11 @@ class ProcessCrashTest {
         List<String> first = new ArrayList<>(List.of(common));
         first.add("halt=" + point + "@" + target);
         int halted = ChildProcess.runToExit(log, 30, args(db, effects, job, 5, first.toArray(String[]::new)));
-        assertEquals(CrashChild.HALTED, halted, "the child halted at " + point + "; log " + log);
+        assertEquals(CrashChild.HALTED, halted, "the child halted at " + point + "; log:\n" + tail(log));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             assertEquals(JobStatus.RUNNING, store.findJob(job).orElseThrow().status(), "left running by the crash");
         }
-        assertEquals(0, ChildProcess.runToExit(log, 30, args(db, effects, job, 5, common)), "restart completes; log " + log);
+        assertEquals(0, ChildProcess.runToExit(log, 30, args(db, effects, job, 5, common)), "restart completes; log:\n" + tail(log));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             Effects.verifyCompleted(store, job, effects);
             JobStep t = store.findSteps(job).stream().filter(s -> s.stepKey().equals(target)).findFirst().orElseThrow();
@@ -187,6 +187,15 @@ class ProcessCrashTest {
             JobStep s01 = store.findSteps(job).get(1);
             assertEquals(3, s01.interruptions());
             assertEquals(3, Effects.read(effects).get("s01").size());
+        }
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(no log: " + e + ")";
         }
     }
 
