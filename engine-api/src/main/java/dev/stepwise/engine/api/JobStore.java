@@ -3,6 +3,7 @@ package dev.stepwise.engine.api;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The persistence SPI. The engine keeps no state of its own: every status, checkpoint, lease
@@ -92,6 +93,41 @@ public interface JobStore extends AutoCloseable {
      * @return {@code running} jobs whose lease expired at or before {@code now}, oldest expiry first
      */
     List<Job> findExpiredLeases(Instant now, int limit);
+
+    /**
+     * Publishes a version of a recipe or config entry, atomically: if the latest version of
+     * {@code kind}/{@code key} has the same content hash, returns it and writes nothing;
+     * otherwise inserts the next version (1 for a new key). Published versions never change.
+     *
+     * @param kind        the document's kind
+     * @param key         the recipe slug or config key
+     * @param content     the document
+     * @param contentHash SHA-256 (hex) of its canonical JSON
+     * @param now         the publication time
+     * @return the stored version (new or existing)
+     */
+    VersionedDocument publish(DocumentKind kind, String key, JsonNode content, String contentHash, Instant now);
+
+    /**
+     * @param kind    the kind
+     * @param key     the recipe slug or config key
+     * @param version the version, or null for the latest
+     * @return that version, or empty
+     */
+    Optional<VersionedDocument> findDocument(DocumentKind kind, String key, Integer version);
+
+    /**
+     * @param kind the kind
+     * @return the latest version of every key of that kind, ordered by key
+     */
+    List<VersionedDocument> findDocuments(DocumentKind kind);
+
+    /**
+     * @param kind the kind
+     * @param key  the recipe slug or config key
+     * @return every version of that key, oldest first (empty if unknown)
+     */
+    List<VersionedDocument> findVersions(DocumentKind kind, String key);
 
     /** Releases the store's resources. Does not throw checked exceptions. */
     @Override
