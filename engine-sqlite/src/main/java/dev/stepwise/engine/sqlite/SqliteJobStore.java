@@ -2,6 +2,7 @@ package dev.stepwise.engine.sqlite;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
@@ -10,6 +11,7 @@ import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.sqlite.internal.Codec;
@@ -34,11 +36,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The {@link JobStore} on one SQLite file. Several stores (in one process or several) may share
@@ -58,12 +62,16 @@ import org.sqlite.SQLiteDataSource;
  *       database with a newer schema.</li>
  * </ul>
  *
+ * <p>Versioned documents (recipes, prompts, presets, providers) are rows of one table; a
+ * published version is never updated or deleted (triggers in the schema refuse it).
+ *
  * <p>Instants are stored as epoch milliseconds: sub-millisecond parts are dropped (the engine
  * truncates its instants to milliseconds, so they round-trip exactly). Thread-safe.
  */
 public final class SqliteJobStore implements JobStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteJobStore.class);
     private static final String QUERIES = "/dev/stepwise/engine/sqlite/queries.sql";
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     /** Default of {@link Builder#busyTimeout(Duration)}: 30 seconds. */
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
@@ -291,6 +299,79 @@ public final class SqliteJobStore implements JobStore {
                 return work.run(c);
             }
         });
+    }
+
+    // -------------------------------------------------------------------------------- documents
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code BEGIN IMMEDIATE} transaction reads the latest version and inserts the next,
+     * so stores in several processes publishing the same content at once end with one new
+     * version. The returned document holds the content as stored (parsed back from its JSON
+     * text) and {@code now} truncated to milliseconds, so it equals what the find methods return.
+     *
+     * @throws IllegalArgumentException if {@code key} is empty or {@code contentHash} is not 64
+     *                                  lowercase hex digits
+     */
+    @Override
+    public VersionedDocument publish(DocumentKind kind, String key, JsonNode content, String contentHash, Instant now) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(contentHash, "contentHash");
+        Objects.requireNonNull(now, "now");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("key must not be empty");
+        }
+        if (!SHA256_HEX.matcher(contentHash).matches()) {
+            throw new IllegalArgumentException("contentHash must be a SHA-256 in 64 lowercase hex digits, was '"
+                    + contentHash + "'");
+        }
+        JsonNode stored = Codec.json(Codec.json(content));
+        Instant createdAt = Instant.ofEpochMilli(now.toEpochMilli());
+        Params latestOf = Params.of().set("kind", kind.value()).set("key", key);
+        return writer.inTransaction("publish of " + kind + " " + key, c -> {
+            Optional<VersionedDocument> latest = Jdbc.query(c, queries.get("select_latest_document"), latestOf,
+                    Rows::document).stream().findFirst();
+            if (latest.isPresent() && latest.get().contentHash().equals(contentHash)) {
+                return latest.get();
+            }
+            int version = latest.map(d -> d.version() + 1).orElse(1);
+            VersionedDocument next = new VersionedDocument(kind, key, version, contentHash, stored, createdAt);
+            Jdbc.update(c, queries.get("insert_document"), Rows.document(next));
+            return next;
+        });
+    }
+
+    @Override
+    public Optional<VersionedDocument> findDocument(DocumentKind kind, String key, Integer version) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(key, "key");
+        Params params = Params.of().set("kind", kind.value()).set("key", key);
+        if (version == null) {
+            return read("read of the latest " + kind + " " + key,
+                    c -> Jdbc.query(c, queries.get("select_latest_document"), params, Rows::document)).stream().findFirst();
+        }
+        params.set("version", version);
+        return read("read of " + kind + " " + key + " version " + version,
+                c -> Jdbc.query(c, queries.get("select_document"), params, Rows::document)).stream().findFirst();
+    }
+
+    @Override
+    public List<VersionedDocument> findDocuments(DocumentKind kind) {
+        Objects.requireNonNull(kind, "kind");
+        return read("listing of " + kind.plural(), c -> Jdbc.query(c, queries.get("select_latest_documents"),
+                Params.of().set("kind", kind.value()), Rows::document));
+    }
+
+    @Override
+    public List<VersionedDocument> findVersions(DocumentKind kind, String key) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(key, "key");
+        return read("listing of the versions of " + kind + " " + key, c -> Jdbc.query(c,
+                queries.get("select_document_versions"), Params.of().set("kind", kind.value()).set("key", key),
+                Rows::document));
     }
 
     // ------------------------------------------------------------------------------ diagnostics

@@ -136,6 +136,10 @@ SET cancel_requested = 1,
 WHERE id = :id
   AND status IN ('pending', 'running')
 
+-- name: insert_document
+INSERT INTO documents (kind, key, version, content_hash, content, created_at)
+VALUES (:kind, :key, :version, :contentHash, :content, :createdAt)
+
 -- ---------------------------------------------------------------- reads
 
 -- name: select_job
@@ -162,3 +166,22 @@ SELECT * FROM jobs
 WHERE status = 'running' AND lease_expires_at <= :now
 ORDER BY lease_expires_at, id
 LIMIT :limit
+
+-- name: select_latest_document
+SELECT * FROM documents
+WHERE kind = :kind AND key = :key
+ORDER BY version DESC
+LIMIT 1
+
+-- name: select_document
+SELECT * FROM documents WHERE kind = :kind AND key = :key AND version = :version
+
+-- The latest version of each key of a kind.
+-- name: select_latest_documents
+SELECT d.* FROM documents d
+WHERE d.kind = :kind
+  AND d.version = (SELECT MAX(version) FROM documents WHERE kind = d.kind AND key = d.key)
+ORDER BY d.key
+
+-- name: select_document_versions
+SELECT * FROM documents WHERE kind = :kind AND key = :key ORDER BY version

@@ -33,6 +33,14 @@ public final class Codec {
     }
 
     /**
+     * @param text JSON text
+     * @return the parsed value
+     */
+    public static JsonNode json(String text) {
+        return MAPPER.readTree(text);
+    }
+
+    /**
      * @param rs     a row
      * @param column a nullable epoch-millisecond column
      * @return the instant, or null

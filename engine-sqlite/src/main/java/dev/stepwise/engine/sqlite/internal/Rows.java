@@ -1,11 +1,13 @@
 package dev.stepwise.engine.sqlite.internal;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.LogLevel;
 import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.VersionedDocument;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
@@ -144,5 +146,34 @@ public final class Rows {
                 Codec.instant(rs, "at"),
                 LogLevel.fromValue(rs.getString("level")),
                 rs.getString("message"));
+    }
+
+    /**
+     * @param d a document version
+     * @return its columns
+     */
+    public static Params document(VersionedDocument d) {
+        return Params.of()
+                .set("kind", d.kind().value())
+                .set("key", d.key())
+                .set("version", d.version())
+                .set("contentHash", d.contentHash())
+                .set("content", d.content())
+                .set("createdAt", d.createdAt());
+    }
+
+    /**
+     * @param rs a row of {@code documents}
+     * @return the document version
+     * @throws SQLException on a read failure
+     */
+    public static VersionedDocument document(ResultSet rs) throws SQLException {
+        return new VersionedDocument(
+                DocumentKind.fromValue(rs.getString("kind")),
+                rs.getString("key"),
+                rs.getInt("version"),
+                rs.getString("content_hash"),
+                Codec.json(rs, "content"),
+                Codec.instant(rs, "created_at"));
     }
 }
