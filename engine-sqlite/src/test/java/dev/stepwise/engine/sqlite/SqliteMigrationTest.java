@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stepwise.engine.api.DocumentKind;
+import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.sqlite.internal.Jdbc;
+import dev.stepwise.engine.sqlite.internal.Migrator;
+import dev.stepwise.engine.sqlite.internal.Params;
+import dev.stepwise.engine.sqlite.internal.Rows;
+import dev.stepwise.engine.sqlite.internal.SqlFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,24 +21,84 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SqliteMigrationTest {
+    private static final String QUERIES = "/dev/stepwise/engine/sqlite/queries.sql";
+    private static final String MIGRATIONS = "/dev/stepwise/engine/sqlite/migrations/";
+
     @TempDir
     Path dir;
 
     @Test
-    void freshFileGetsVersionOneAndTheTables() throws SQLException {
+    void freshFileGetsTheLatestVersionAndTheTables() throws SQLException {
         Path file = dir.resolve("nested/dirs/stepwise.db");
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1"), column(file, "SELECT version FROM schema_version"));
+        assertEquals(List.of("1", "2"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents"), column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-        assertTrue(tables.containsAll(List.of("job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
+        assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
         List<String> indexes = column(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
         assertEquals(List.of("job_logs_by_job", "jobs_by_created", "jobs_by_lease", "jobs_by_status"), indexes);
+        List<String> triggers = column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
+        assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"), triggers);
+    }
+
+    /** Every schema version this library ships except the latest: each must upgrade. */
+    static IntStream earlierVersions() {
+        return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES)).latestVersion());
+    }
+
+    @ParameterizedTest(name = "from schema version {0}")
+    @MethodSource("earlierVersions")
+    void anOlderDatabaseIsUpgradedAndKeepsItsJobs(int from) throws SQLException {
+        Path file = dir.resolve("v" + from + ".db");
+        Job job = Fixtures.fullJob("J-old");
+        createAtVersion(file, from, job);
+        assertEquals(List.of(Integer.toString(from)), column(file, "SELECT MAX(version) FROM schema_version"));
+
+        try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
+            assertEquals(Optional.of(job), store.findJob("J-old"));
+            // The new schema works on the upgraded file.
+            assertEquals(1, store.publish(DocumentKind.RECIPE, "video", Fixtures.json("{\"steps\":[]}"), "0".repeat(64),
+                    Fixtures.T0).version());
+        }
+        int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
+        List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
+        assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
+    }
+
+    /**
+     * Builds a database by hand as an older Stepwise left it: the migration scripts up to
+     * {@code version} run in order, {@code schema_version} rows as the migrator writes them, and
+     * one job row.
+     */
+    private static void createAtVersion(Path file, int version, Job job) throws SQLException {
+        SqlFile queries = SqlFile.load(QUERIES);
+        List<String> index = SqlFile.read(MIGRATIONS + "index.txt").lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            Jdbc.execute(c, queries.get("create_schema_version").sql());
+            for (int v = 1; v <= version; v++) {
+                String name = index.get(v - 1);
+                assertTrue(name.startsWith("V" + v + "__"), name);
+                for (String statement : SqlFile.splitStatements(SqlFile.read(MIGRATIONS + name))) {
+                    Jdbc.execute(c, statement);
+                }
+                Jdbc.update(c, queries.get("insert_schema_version"), Params.of()
+                        .set("version", v)
+                        .set("description", name.substring(name.indexOf("__") + 2, name.length() - ".sql".length()))
+                        .set("appliedAt", Fixtures.T0));
+            }
+            Jdbc.update(c, queries.get("insert_job"), Rows.job(job));
+        }
     }
 
     @Test
@@ -41,7 +108,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1"), column(file, "SELECT version FROM schema_version"));
+        assertEquals(List.of("1", "2"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -50,12 +117,13 @@ class SqliteMigrationTest {
         Path file = dir.resolve("stepwise.db");
         SqliteJobStore.builder(file).build().close();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM schema_version WHERE version > 1");
             s.execute("UPDATE schema_version SET version = 99");
         }
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 2"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

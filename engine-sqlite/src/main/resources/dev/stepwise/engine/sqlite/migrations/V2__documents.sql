@@ -15,7 +15,13 @@ CREATE TABLE documents (
     PRIMARY KEY (kind, key, version)
 ) STRICT;
 
--- Published versions are immutable: the store only ever inserts.
+-- Published versions are immutable: the store only ever inserts, each new version the latest + 1.
+-- The insert trigger also stops INSERT OR REPLACE from overwriting a version (REPLACE deletes
+-- without firing delete triggers).
+CREATE TRIGGER documents_next_version BEFORE INSERT ON documents
+WHEN NEW.version <> 1 + COALESCE((SELECT MAX(version) FROM documents WHERE kind = NEW.kind AND key = NEW.key), 0)
+BEGIN SELECT RAISE(ABORT, 'published versions are immutable; a new version must be the latest version + 1'); END;
+
 CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents
 BEGIN SELECT RAISE(ABORT, 'published versions are immutable'); END;
 
