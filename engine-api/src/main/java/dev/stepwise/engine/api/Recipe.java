@@ -13,22 +13,40 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A recipe: an ordered list of steps, identified by slug and version. It is a definition
- * (configuration); its runs are {@link Job}s. A job copies its recipe into its manifest's
+ * A recipe: an ordered list of steps, an optional input schema and the config entries it uses,
+ * identified by slug and version. It is a definition (configuration); its runs are
+ * {@link Job}s. Recipes live in the store, versioned: publishing changed content creates the
+ * next version, and a job copies its recipe version into its manifest's
  * {@code snapshots.recipe} when it is created and always runs that copy.
  *
  * <pre>{@code
  * Recipe wordcount = Recipe.builder("wordcount")
+ *     .inputSchema(schema)
  *     .step("read", "read-file")
  *     .step("count", "count-words", params)
  *     .build();
  * }</pre>
  *
- * @param slug    name of the recipe: lowercase letters, digits and {@code -}, 1-64 characters
- * @param version version number, >= 1
- * @param steps   the steps, in order; keys unique; at least one
+ * <p>As JSON (what {@link #toJson()} writes and {@link #fromJson(JsonNode)} reads; a recipe
+ * file has the same form, its {@code version} ignored on publish):
+ * <pre>{@code
+ * {"slug": "narrate", "version": 2,
+ *  "input_schema": {"type": "object", "required": ["topic"]},
+ *  "prompts": ["script-writer"], "presets": ["narrator-voice"], "providers": ["claude"],
+ *  "steps": [{"key": "script", "type": "write-script", "params": {}, "timeout_ms": 60000,
+ *             "output_schema": {"type": "object"}}]}
+ * }</pre>
+ *
+ * @param slug        name of the recipe: lowercase letters, digits and {@code -}, 1-64 characters
+ * @param version     version number, >= 1
+ * @param steps       the steps, in order; keys unique; at least one
+ * @param inputSchema JSON Schema (draft 2020-12) job inputs must match, or null for any object
+ * @param prompts     keys of the prompts it uses
+ * @param presets     keys of the presets (voices included) it uses
+ * @param providers   keys of the providers it uses
  */
-public record Recipe(String slug, int version, List<StepDefinition> steps) {
+public record Recipe(String slug, int version, List<StepDefinition> steps, JsonNode inputSchema,
+        List<String> prompts, List<String> presets, List<String> providers) {
 
     private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
@@ -52,11 +70,39 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
             }
         }
         steps = List.copyOf(steps);
+        if (inputSchema != null && inputSchema.isNull()) {
+            inputSchema = null;
+        }
+        prompts = prompts == null ? List.of() : List.copyOf(prompts);
+        presets = presets == null ? List.of() : List.copyOf(presets);
+        providers = providers == null ? List.of() : List.copyOf(providers);
     }
 
     /** @return the id of this recipe version: {@code slug@version} */
     public String id() {
         return slug + "@" + version;
+    }
+
+    /**
+     * @param kind prompt, preset or provider
+     * @return the keys of that kind this recipe refers to
+     * @throws IllegalArgumentException for {@link DocumentKind#RECIPE}
+     */
+    public List<String> refs(DocumentKind kind) {
+        return switch (kind) {
+            case PROMPT -> prompts;
+            case PRESET -> presets;
+            case PROVIDER -> providers;
+            case RECIPE -> throw new IllegalArgumentException("recipes do not refer to recipes");
+        };
+    }
+
+    /**
+     * @param version a version number
+     * @return this recipe with that version
+     */
+    public Recipe withVersion(int version) {
+        return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers);
     }
 
     /**
@@ -75,15 +121,14 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
 
     /**
      * @param slug the recipe's slug
-     * @return a builder for version 1 of that recipe
+     * @return a builder for that recipe (version 1 unless set)
      */
     public static Builder builder(String slug) {
         return new Builder(slug);
     }
 
     /**
-     * The recipe as JSON: {@code {"slug", "version", "steps": [{"key", "type", "params",
-     * "timeout_ms"}]}}; {@code timeout_ms} is left out when there is no timeout.
+     * The recipe as JSON (see the class comment); optional members are left out when empty.
      *
      * @return a new JSON object
      */
@@ -92,6 +137,15 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
         ObjectNode root = f.objectNode();
         root.put("slug", slug);
         root.put("version", version);
+        if (inputSchema != null) {
+            root.set("input_schema", inputSchema.deepCopy());
+        }
+        for (DocumentKind kind : List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER)) {
+            if (!refs(kind).isEmpty()) {
+                ArrayNode arr = root.putArray(kind.plural());
+                refs(kind).forEach(arr::add);
+            }
+        }
         ArrayNode arr = root.putArray("steps");
         for (StepDefinition s : steps) {
             ObjectNode n = arr.addObject();
@@ -101,12 +155,15 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
             if (s.timeout() != null) {
                 n.put("timeout_ms", s.timeout().toMillis());
             }
+            if (s.outputSchema() != null) {
+                n.set("output_schema", s.outputSchema().deepCopy());
+            }
         }
         return root;
     }
 
     /**
-     * Reads a recipe written by {@link #toJson()}.
+     * Reads a recipe from its JSON form. A missing {@code version} reads as 1.
      *
      * @param json the recipe JSON
      * @return the recipe
@@ -118,8 +175,8 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
         }
         String slug = requiredText(json, "slug", "recipe");
         JsonNode v = json.get("version");
-        if (v == null || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("recipe '" + slug + "' needs an integer 'version'");
+        if (v != null && !v.isNull() && !v.canConvertToInt()) {
+            throw new IllegalArgumentException("recipe '" + slug + "' has a 'version' that is not an integer");
         }
         JsonNode arr = json.get("steps");
         if (arr == null || !arr.isArray()) {
@@ -130,10 +187,32 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
             String key = requiredText(n, "key", "a step of recipe '" + slug + "'");
             String type = requiredText(n, "type", "step '" + key + "'");
             JsonNode timeout = n.get("timeout_ms");
+            if (timeout != null && !timeout.isNull() && !timeout.canConvertToLong()) {
+                throw new IllegalArgumentException("step '" + key + "' has a 'timeout_ms' that is not a number of milliseconds");
+            }
             steps.add(new StepDefinition(key, type, n.get("params"),
-                    timeout == null || timeout.isNull() ? null : Duration.ofMillis(timeout.asLong())));
+                    timeout == null || timeout.isNull() ? null : Duration.ofMillis(timeout.asLong()), n.get("output_schema")));
         }
-        return new Recipe(slug, v.asInt(), steps);
+        return new Recipe(slug, v == null || v.isNull() ? 1 : v.asInt(), steps, json.get("input_schema"),
+                keys(json, "prompts", slug), keys(json, "presets", slug), keys(json, "providers", slug));
+    }
+
+    private static List<String> keys(JsonNode json, String field, String slug) {
+        JsonNode arr = json.get(field);
+        if (arr == null || arr.isNull()) {
+            return List.of();
+        }
+        if (!arr.isArray()) {
+            throw new IllegalArgumentException("recipe '" + slug + "' has '" + field + "' that is not an array of keys");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode k : arr) {
+            if (!k.isString() || k.asString().isBlank()) {
+                throw new IllegalArgumentException("recipe '" + slug + "' has a blank or non-string key in '" + field + "'");
+            }
+            out.add(k.asString());
+        }
+        return out;
     }
 
     private static String requiredText(JsonNode node, String field, String what) {
@@ -149,14 +228,42 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
         private final String slug;
         private int version = 1;
         private final List<StepDefinition> steps = new ArrayList<>();
+        private JsonNode inputSchema;
+        private final List<String> prompts = new ArrayList<>();
+        private final List<String> presets = new ArrayList<>();
+        private final List<String> providers = new ArrayList<>();
 
         private Builder(String slug) {
             this.slug = slug;
         }
 
-        /** @param version the version number, >= 1 (default 1) @return this */
+        /** @param version the version number, >= 1 (default 1; publishing assigns the real one) @return this */
         public Builder version(int version) {
             this.version = version;
+            return this;
+        }
+
+        /** @param schema JSON Schema (draft 2020-12) job inputs must match @return this */
+        public Builder inputSchema(JsonNode schema) {
+            this.inputSchema = schema;
+            return this;
+        }
+
+        /** @param key a prompt the recipe uses @return this */
+        public Builder prompt(String key) {
+            prompts.add(key);
+            return this;
+        }
+
+        /** @param key a preset (or voice) the recipe uses @return this */
+        public Builder preset(String key) {
+            presets.add(key);
+            return this;
+        }
+
+        /** @param key a provider the recipe uses @return this */
+        public Builder provider(String key) {
+            providers.add(key);
             return this;
         }
 
@@ -196,7 +303,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps) {
 
         /** @return the recipe @throws IllegalArgumentException if it is not valid */
         public Recipe build() {
-            return new Recipe(slug, version, steps);
+            return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers);
         }
     }
 }

@@ -35,6 +35,19 @@ public interface StepContext {
      */
     JsonNode output(String stepKey);
 
+    /**
+     * A config entry the recipe refers to, as it was when the job was created (from the
+     * manifest's snapshot, never from the live config). Secret references
+     * ({@code {"secret": "env:NAME"}}) in it are resolved to their values.
+     *
+     * @param kind prompt, preset or provider
+     * @param key  the entry's key
+     * @return the entry's value
+     * @throws IllegalArgumentException if the recipe does not refer to that entry, or a secret
+     *                                  reference cannot be resolved
+     */
+    JsonNode config(DocumentKind kind, String key);
+
     /** @return SHA-256 (hex) of everything this execution depends on */
     String inputHash();
 

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
@@ -8,6 +9,7 @@ import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import java.time.Instant;
@@ -30,6 +32,7 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, List<JobStep>> steps = new HashMap<>();
     private final List<LogEntry> logs = new ArrayList<>();
     private long cursor;
+    private final Map<String, List<VersionedDocument>> documents = new HashMap<>();
 
     /** Creates an empty store. */
     public InMemoryJobStore() {
@@ -151,6 +154,48 @@ public final class InMemoryJobStore implements JobStore {
                 .limit(limit)
                 .map(InMemoryJobStore::copy)
                 .toList();
+    }
+
+    @Override
+    public synchronized VersionedDocument publish(DocumentKind kind, String key, JsonNode content, String contentHash,
+            Instant now) {
+        List<VersionedDocument> versions = documents.computeIfAbsent(kind.value() + "/" + key, k -> new ArrayList<>());
+        if (!versions.isEmpty() && versions.get(versions.size() - 1).contentHash().equals(contentHash)) {
+            return copy(versions.get(versions.size() - 1));
+        }
+        VersionedDocument doc = new VersionedDocument(kind, key, versions.size() + 1, contentHash, content.deepCopy(), now);
+        versions.add(doc);
+        return copy(doc);
+    }
+
+    @Override
+    public synchronized Optional<VersionedDocument> findDocument(DocumentKind kind, String key, Integer version) {
+        List<VersionedDocument> versions = documents.getOrDefault(kind.value() + "/" + key, List.of());
+        if (versions.isEmpty()) {
+            return Optional.empty();
+        }
+        if (version == null) {
+            return Optional.of(copy(versions.get(versions.size() - 1)));
+        }
+        return version >= 1 && version <= versions.size() ? Optional.of(copy(versions.get(version - 1))) : Optional.empty();
+    }
+
+    @Override
+    public synchronized List<VersionedDocument> findDocuments(DocumentKind kind) {
+        return documents.values().stream()
+                .filter(v -> v.get(0).kind() == kind)
+                .map(v -> copy(v.get(v.size() - 1)))
+                .sorted(Comparator.comparing(VersionedDocument::key))
+                .toList();
+    }
+
+    @Override
+    public synchronized List<VersionedDocument> findVersions(DocumentKind kind, String key) {
+        return documents.getOrDefault(kind.value() + "/" + key, List.of()).stream().map(InMemoryJobStore::copy).toList();
+    }
+
+    private static VersionedDocument copy(VersionedDocument d) {
+        return new VersionedDocument(d.kind(), d.key(), d.version(), d.contentHash(), d.content().deepCopy(), d.createdAt());
     }
 
     @Override

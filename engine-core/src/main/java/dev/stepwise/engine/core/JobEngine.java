@@ -1,6 +1,23 @@
 package dev.stepwise.engine.core;
 
 import dev.stepwise.engine.api.IllegalTransitionException;
+import dev.stepwise.engine.api.DocumentKind;
+import dev.stepwise.engine.api.InvalidInputException;
+import dev.stepwise.engine.api.InvalidRecipeException;
+import dev.stepwise.engine.api.SecretResolver;
+import dev.stepwise.engine.api.VersionedDocument;
+import dev.stepwise.engine.core.internal.RecipeValidator;
+import dev.stepwise.engine.core.internal.Schemas;
+import dev.stepwise.engine.core.internal.Secrets;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.node.ObjectNode;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobQuery;
@@ -37,7 +54,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -71,23 +87,24 @@ public final class JobEngine implements AutoCloseable {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
     /** Default poison-pill limit: a step whose process died more often than this fails the job. */
     public static final int DEFAULT_MAX_INTERRUPTIONS = 5;
+    private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
+    private static final java.util.regex.Pattern CONFIG_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
     /** Default: recover orphaned jobs when the engine is built. */
     public static final boolean DEFAULT_RECOVER_ON_START = true;
 
     private static final Logger LOG = LoggerFactory.getLogger(JobEngine.class);
 
     private final EngineServices services;
-    private final Map<String, TreeMap<Integer, Recipe>> recipes;
     private final Ids ids = new Ids();
     private final Object heartbeatLock = new Object();
     private ScheduledExecutorService heartbeatExecutor;
     private volatile boolean closed;
 
     private JobEngine(Builder b) {
-        this.recipes = b.recipes;
         this.services = new EngineServices(b.store, Map.copyOf(b.steps), List.copyOf(b.writers), b.clock, b.runnerId,
                 b.leaseTtl, b.heartbeatInterval, b.maxInterruptions, this::heartbeats, new ConcurrentHashMap<>(),
-                b.listener);
+                b.listener, b.secretResolver);
     }
 
     /**
@@ -122,7 +139,7 @@ public final class JobEngine implements AutoCloseable {
      * @return the job as stored
      * @throws UnknownRecipeException   if no such recipe is registered (nothing written)
      * @throws UnknownStepTypeException if a step's type is not registered (nothing written)
-     * @throws IllegalArgumentException if the input is not a JSON object (nothing written)
+     * @throws InvalidInputException    if the input is not an object or fails the recipe's input schema (nothing written)
      */
     public Job createJob(String recipeSlug, Integer version, JsonNode input) {
         Recipe recipe = recipe(recipeSlug, version);
@@ -133,7 +150,26 @@ public final class JobEngine implements AutoCloseable {
         }
         JsonNode in = input == null || input.isNull() ? Json.object() : input;
         if (!in.isObject()) {
-            throw new IllegalArgumentException("job input must be a JSON object, was " + in.getNodeType());
+            throw new InvalidInputException(recipe.id(), List.of(new InvalidInputException.Violation("$",
+                    "a job input must be a JSON object, was " + in.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))));
+        }
+        if (recipe.inputSchema() != null) {
+            List<InvalidInputException.Violation> violations = Schemas.validate(recipe.inputSchema(), in);
+            if (!violations.isEmpty()) {
+                throw new InvalidInputException(recipe.id(), violations);
+            }
+        }
+        ObjectNode snapshots = Json.object();
+        snapshots.set("recipe", recipe.toJson());
+        for (DocumentKind kind : CONFIG_KINDS) {
+            ObjectNode section = snapshots.putObject(kind.plural());
+            for (String key : recipe.refs(kind)) {
+                VersionedDocument doc = services.store().findDocument(kind, key, null).orElseThrow(() -> new InvalidRecipeException(
+                        recipe.slug(), List.of("it refers to " + kind + " '" + key + "', which no longer exists")));
+                ObjectNode entry = section.putObject(key);
+                entry.put("version", doc.version());
+                entry.set("value", doc.content());
+            }
         }
         Instant now = services.now();
         String id = ids.next(now);
@@ -144,11 +180,122 @@ public final class JobEngine implements AutoCloseable {
         }
         Job job = Job.builder().id(id).recipeId(recipe.id()).recipeSlug(recipe.slug()).recipeVersion(recipe.version())
                 .input(in.deepCopy()).status(JobStatus.PENDING).createdAt(now).updatedAt(now).build();
-        job = job.toBuilder().manifest(Manifests.build(job, rows, Manifests.snapshots(recipe)).toJson()).build();
+        job = job.toBuilder().manifest(Manifests.build(job, rows, snapshots).toJson()).build();
         services.store().insertJob(job, rows,
                 List.of(new LogEntry(0, id, null, 0, now, LogLevel.INFO, "job created from recipe " + recipe.id())));
         LOG.debug("created job {} from recipe {}", id, recipe.id());
         return job;
+    }
+
+    /**
+     * Publishes a recipe document: validated (every problem listed), then stored as the next
+     * version of its slug, or as nothing new if its content equals the latest version. A
+     * {@code version} member in the document is ignored: the store assigns versions.
+     *
+     * @param document the recipe JSON (see {@link Recipe})
+     * @return the published recipe, with its version
+     * @throws InvalidRecipeException if it is not valid: bad shape, duplicate step keys, unknown
+     *                                step types, an invalid schema, a missing config reference
+     */
+    public Recipe publishRecipe(JsonNode document) {
+        Recipe recipe = RecipeValidator.validate(document, services.steps().keySet(), services.store());
+        ObjectNode content = recipe.toJson();
+        content.remove("version");
+        VersionedDocument doc = services.store().publish(DocumentKind.RECIPE, recipe.slug(), content,
+                Json.sha256(Json.canonical(content)), services.now());
+        LOG.debug("recipe {} is at version {}", recipe.slug(), doc.version());
+        return recipe.withVersion(doc.version());
+    }
+
+    /**
+     * Publishes a recipe built in code (its version is ignored: the store assigns it).
+     *
+     * @param recipe the recipe
+     * @return the published recipe, with its version
+     * @throws InvalidRecipeException if it is not valid
+     */
+    public Recipe publishRecipe(Recipe recipe) {
+        return publishRecipe(recipe.toJson());
+    }
+
+    /**
+     * @param slug    a recipe slug
+     * @param version a version, or null for the latest
+     * @return that recipe version
+     * @throws UnknownRecipeException if there is none
+     */
+    public Recipe recipe(String slug, Integer version) {
+        VersionedDocument doc = services.store().findDocument(DocumentKind.RECIPE, slug, version)
+                .orElseThrow(() -> new UnknownRecipeException(slug, version,
+                        services.store().findDocuments(DocumentKind.RECIPE).stream().map(VersionedDocument::key).toList()));
+        return Recipe.fromJson(doc.content()).withVersion(doc.version());
+    }
+
+    /** @return the latest version of every published recipe, by slug */
+    public List<Recipe> recipes() {
+        return services.store().findDocuments(DocumentKind.RECIPE).stream()
+                .map(d -> Recipe.fromJson(d.content()).withVersion(d.version())).toList();
+    }
+
+    /**
+     * @param slug a recipe slug
+     * @return every published version of it, oldest first
+     */
+    public List<Recipe> recipeVersions(String slug) {
+        return services.store().findVersions(DocumentKind.RECIPE, slug).stream()
+                .map(d -> Recipe.fromJson(d.content()).withVersion(d.version())).toList();
+    }
+
+    /**
+     * Sets a config entry: publishes its value as the next version of {@code kind/key}, or as
+     * nothing new if it equals the latest. Jobs already created keep the version they
+     * snapshotted. Fields that look like secrets ({@code api_key}, {@code token},
+     * {@code password}, ...) must hold references such as {@code {"secret": "env:NAME"}}.
+     *
+     * @param kind  prompt, preset or provider
+     * @param key   the entry's key (1-64 letters, digits, {@code - _ .})
+     * @param value its value
+     * @return the stored version
+     * @throws InvalidRecipeException if the entry is not valid (e.g. a literal secret)
+     */
+    public VersionedDocument putConfig(DocumentKind kind, String key, JsonNode value) {
+        List<String> problems = new ArrayList<>();
+        if (!kind.isConfig()) {
+            problems.add("kind must be prompt, preset or provider, was " + kind + " (publish recipes with publishRecipe)");
+        }
+        if (key == null || !CONFIG_KEY.matcher(key).matches()) {
+            problems.add("config key '" + key + "' is invalid: use 1-64 letters, digits, '-', '_' or '.'");
+        }
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            problems.add("a config value must be JSON, was nothing");
+        } else {
+            for (String path : Secrets.literalSecrets(value)) {
+                problems.add(path + " looks like a secret but holds a literal value; store a reference such as "
+                        + "{\"secret\": \"env:NAME\"} instead");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidRecipeException(kind + "/" + key, problems);
+        }
+        return services.store().publish(kind, key, value.deepCopy(), Json.sha256(Json.canonical(value)), services.now());
+    }
+
+    /**
+     * @param kind    prompt, preset or provider
+     * @param key     the entry's key
+     * @param version a version, or null for the latest
+     * @return that version, or empty
+     */
+    public Optional<VersionedDocument> config(DocumentKind kind, String key, Integer version) {
+        return services.store().findDocument(kind, key, version);
+    }
+
+    /**
+     * @param kind prompt, preset or provider
+     * @return the latest version of every entry of that kind, by key
+     */
+    public List<VersionedDocument> configs(DocumentKind kind) {
+        return services.store().findDocuments(kind);
     }
 
     /**
@@ -325,28 +472,9 @@ public final class JobEngine implements AutoCloseable {
         return Manifests.build(job, services.store().findSteps(jobId), Manifests.snapshotsOf(job)).toJson();
     }
 
-    /** @return the registered recipes: slug to versions, ascending */
-    public Map<String, List<Integer>> recipes() {
-        Map<String, List<Integer>> out = new LinkedHashMap<>();
-        recipes.forEach((slug, versions) -> out.put(slug, List.copyOf(versions.keySet())));
-        return out;
-    }
-
     /** @return this engine's runner id (the lease owner it writes) */
     public String runnerId() {
         return services.runnerId();
-    }
-
-    private Recipe recipe(String slug, Integer version) {
-        TreeMap<Integer, Recipe> versions = recipes.get(slug);
-        if (versions == null || versions.isEmpty()) {
-            throw new UnknownRecipeException(slug, version, recipes.keySet());
-        }
-        Recipe r = version == null ? versions.lastEntry().getValue() : versions.get(version);
-        if (r == null) {
-            throw new UnknownRecipeException(slug, version, recipes.keySet());
-        }
-        return r;
     }
 
     private LogEntry log(String jobId, LogLevel level, String message) {
@@ -390,7 +518,10 @@ public final class JobEngine implements AutoCloseable {
     public static final class Builder {
         private final JobStore store;
         private final Map<String, Step> steps = new LinkedHashMap<>();
-        private final Map<String, TreeMap<Integer, Recipe>> recipes = new LinkedHashMap<>();
+        private final List<Recipe> recipes = new ArrayList<>();
+        private final List<JsonNode> recipeDocuments = new ArrayList<>();
+        private final List<Object[]> configs = new ArrayList<>();
+        private SecretResolver secretResolver = Secrets.ENVIRONMENT;
         private final List<ManifestWriter> writers = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private String runnerId;
@@ -421,16 +552,91 @@ public final class JobEngine implements AutoCloseable {
         }
 
         /**
-         * Registers a recipe version.
+         * Seeds a recipe: {@link #build()} publishes it (a no-op when the latest version in the
+         * store has the same content; otherwise it becomes the next version).
          *
-         * @param recipe the recipe
+         * @param recipe the recipe (its version is ignored)
          * @return this
          */
         public Builder recipe(Recipe recipe) {
-            Objects.requireNonNull(recipe, "recipe");
-            if (recipes.computeIfAbsent(recipe.slug(), s -> new TreeMap<>()).putIfAbsent(recipe.version(), recipe) != null) {
-                throw new IllegalArgumentException("recipe " + recipe.id() + " is registered twice");
+            recipes.add(Objects.requireNonNull(recipe, "recipe"));
+            return this;
+        }
+
+        /**
+         * Seeds every {@code *.json} recipe file of a directory (in name order), or one file.
+         *
+         * @param path a directory or a file
+         * @return this
+         * @throws java.io.UncheckedIOException if it cannot be read
+         * @throws IllegalArgumentException     if a file is not JSON
+         */
+        public Builder recipes(Path path) {
+            try {
+                List<Path> files;
+                if (Files.isDirectory(path)) {
+                    try (var list = Files.list(path)) {
+                        files = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+                    }
+                } else {
+                    files = List.of(path);
+                }
+                for (Path f : files) {
+                    recipeDocuments.add(readJson(Files.readString(f), f.toString()));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read recipes from " + path + ": " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * Seeds a recipe from a classpath resource.
+         *
+         * @param resource an absolute resource name, e.g. {@code /recipes/wordcount.json}
+         * @return this
+         * @throws IllegalArgumentException if it is missing or not JSON
+         */
+        public Builder recipeResource(String resource) {
+            try (InputStream in = JobEngine.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalArgumentException("recipe resource " + resource + " is not on the classpath");
+                }
+                recipeDocuments.add(readJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read recipe resource " + resource, e);
+            }
+            return this;
+        }
+
+        private static JsonNode readJson(String text, String where) {
+            try {
+                return Json.MAPPER.readTree(text);
+            } catch (JacksonException e) {
+                throw new IllegalArgumentException(where + " is not valid JSON: " + e.getOriginalMessage());
+            }
+        }
+
+        /**
+         * Seeds a config entry: {@link #build()} sets it (before the recipes, which may refer to it).
+         *
+         * @param kind  prompt, preset or provider
+         * @param key   its key
+         * @param value its value
+         * @return this
+         */
+        public Builder config(DocumentKind kind, String key, JsonNode value) {
+            configs.add(new Object[] {kind, key, value});
+            return this;
+        }
+
+        /**
+         * @param resolver resolves secret references in provider config (default: {@code env:NAME}
+         *                 from the environment)
+         * @return this
+         */
+        public Builder secretResolver(SecretResolver resolver) {
+            this.secretResolver = Objects.requireNonNull(resolver, "resolver");
             return this;
         }
 
@@ -506,9 +712,18 @@ public final class JobEngine implements AutoCloseable {
                 runnerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
             }
             JobEngine engine = new JobEngine(this);
-            LOG.info("stepwise engine {}: {} step types, {} recipes, leaseTtl={}, heartbeatInterval={}, maxInterruptions={}, store={}",
-                    runnerId, steps.size(), recipes.size(), leaseTtl, heartbeatInterval, maxInterruptions,
-                    store.getClass().getSimpleName());
+            for (Object[] c : configs) {
+                engine.putConfig((DocumentKind) c[0], (String) c[1], (JsonNode) c[2]);
+            }
+            for (Recipe r : recipes) {
+                engine.publishRecipe(r);
+            }
+            for (JsonNode doc : recipeDocuments) {
+                engine.publishRecipe(doc);
+            }
+            LOG.info("stepwise engine {}: {} step types, {} recipes seeded, leaseTtl={}, heartbeatInterval={}, maxInterruptions={}, store={}",
+                    runnerId, steps.size(), recipes.size() + recipeDocuments.size(), leaseTtl, heartbeatInterval,
+                    maxInterruptions, store.getClass().getSimpleName());
             if (recoverOnStart) {
                 engine.recover();
             }

@@ -1,13 +1,19 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.JobCancelledException;
+import dev.stepwise.engine.api.SecretResolver;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.LogLevel;
 import dev.stepwise.engine.api.StepContext;
 import dev.stepwise.engine.api.StepLogger;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +34,9 @@ public final class DefaultStepContext implements StepContext, StepLogger {
     private final String inputHash;
     private final RunHandle handle;
     private final Clock clock;
+    private final JsonNode snapshots;
+    private final SecretResolver secrets;
+    private final Set<String> resolvedSecrets = ConcurrentHashMap.newKeySet();
 
     /**
      * @param jobId     job id
@@ -40,9 +49,12 @@ public final class DefaultStepContext implements StepContext, StepLogger {
      * @param inputHash input hash
      * @param handle    the run's shared state
      * @param clock     the engine clock
+     * @param snapshots the job's snapshots (config as it was at creation)
+     * @param secrets   resolves secret references
      */
     public DefaultStepContext(String jobId, String stepKey, String stepType, int attempt, JsonNode input,
-            JsonNode params, Map<String, JsonNode> outputs, String inputHash, RunHandle handle, Clock clock) {
+            JsonNode params, Map<String, JsonNode> outputs, String inputHash, RunHandle handle, Clock clock,
+            JsonNode snapshots, SecretResolver secrets) {
         this.jobId = jobId;
         this.stepKey = stepKey;
         this.stepType = stepType;
@@ -53,6 +65,28 @@ public final class DefaultStepContext implements StepContext, StepLogger {
         this.inputHash = inputHash;
         this.handle = handle;
         this.clock = clock;
+        this.snapshots = snapshots;
+        this.secrets = secrets;
+    }
+
+    @Override
+    public JsonNode config(DocumentKind kind, String key) {
+        if (!kind.isConfig()) {
+            throw new IllegalArgumentException("config kinds are prompt, preset and provider, not " + kind);
+        }
+        JsonNode section = snapshots.path(kind.plural());
+        JsonNode entry = section.get(key);
+        if (entry == null) {
+            List<String> known = new ArrayList<>(section.propertyNames());
+            throw new IllegalArgumentException("step '" + stepKey + "' asked for " + kind + " '" + key
+                    + "', which its recipe does not refer to; it refers to: " + (known.isEmpty() ? "none" : known));
+        }
+        return Secrets.resolve(entry.get("value"), secrets, resolvedSecrets);
+    }
+
+    /** @return the secret values this execution resolved (to keep them out of what is stored) */
+    public Set<String> resolvedSecrets() {
+        return resolvedSecrets;
     }
 
     @Override public String jobId() { return jobId; }
@@ -95,7 +129,7 @@ public final class DefaultStepContext implements StepContext, StepLogger {
     @Override public void error(String format, Object... args) { append(LogLevel.ERROR, format, args); }
 
     private void append(LogLevel level, String format, Object... args) {
-        String message = MessageFormatter.arrayFormat(format, args).getMessage();
+        String message = Secrets.redact(MessageFormatter.arrayFormat(format, args).getMessage(), resolvedSecrets);
         handle.log(new LogEntry(0, jobId, stepKey, attempt, clock.instant().truncatedTo(ChronoUnit.MILLIS), level, message));
         if (LOG.isDebugEnabled()) {
             LOG.debug("[{} {}#{}] {}: {}", jobId, stepKey, attempt, level.value(), message);

@@ -4,6 +4,7 @@ import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.api.ManifestWriter;
+import dev.stepwise.engine.api.SecretResolver;
 import dev.stepwise.engine.api.Step;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,11 +34,12 @@ import tools.jackson.databind.JsonNode;
  * @param heartbeats        the heartbeat scheduler, created on first use
  * @param active            handles of jobs running here, by job id
  * @param listener          test and observability hooks
+ * @param secrets           resolves secret references in config
  */
 public record EngineServices(JobStore store, Map<String, Step> steps, List<ManifestWriter> writers, Clock clock,
         String runnerId, Duration leaseTtl, Duration heartbeatInterval, int maxInterruptions,
         Supplier<ScheduledExecutorService> heartbeats, ConcurrentHashMap<String, RunHandle> active,
-        RunListener listener) {
+        RunListener listener, SecretResolver secrets) {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineServices.class);
 

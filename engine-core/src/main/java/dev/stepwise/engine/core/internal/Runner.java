@@ -201,9 +201,9 @@ public final class Runner {
             }
 
             DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), attempt, job.input(),
-                    def.params(), outputs, hash, handle, services.clock());
+                    def.params(), outputs, hash, handle, services.clock(), snapshots, services.secrets());
             long t0 = System.nanoTime();
-            Outcome outcome = invoke(impl, ctx, def.key());
+            Outcome outcome = checked(invoke(impl, ctx, def.key()), def, ctx);
             long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             services.listener().afterStepExecuted(jobId, def.key());
             Instant ended = services.now();
@@ -262,6 +262,29 @@ public final class Runner {
             return new Outcome.Failed("it returned a value that cannot become JSON (" + result.getClass().getName()
                     + "): " + firstLine(e.getMessage()), false);
         }
+    }
+
+    /** Output schema and secret checks, and redaction of secrets from failure reasons. */
+    private static Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
+        if (outcome instanceof Outcome.Failed f) {
+            return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cancelled());
+        }
+        JsonNode output = ((Outcome.Succeeded) outcome).output();
+        if (!ctx.resolvedSecrets().isEmpty()) {
+            String text = Json.canonical(output);
+            if (!Secrets.redact(text, ctx.resolvedSecrets()).equals(text)) {
+                return new Outcome.Failed("its output contains a resolved secret; secrets are never stored", false);
+            }
+        }
+        if (def.outputSchema() != null) {
+            var violations = Schemas.validate(def.outputSchema(), output);
+            if (!violations.isEmpty()) {
+                return new Outcome.Failed("its output does not match its output_schema (" + violations.size() + " violation"
+                        + (violations.size() == 1 ? "" : "s") + "): "
+                        + String.join("; ", violations.stream().map(Object::toString).toList()), false);
+            }
+        }
+        return outcome;
     }
 
     static String describe(Throwable e) {

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.contract;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStep;
@@ -7,11 +8,13 @@ import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.api.VersionedDocument;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A {@link JobStore} decorator that makes guarded writes fail at a given rate, half of them
@@ -102,6 +105,26 @@ public final class FailingJobStore implements JobStore {
     @Override
     public List<Job> findExpiredLeases(Instant now, int limit) {
         return delegate.findExpiredLeases(now, limit);
+    }
+
+    @Override
+    public VersionedDocument publish(DocumentKind kind, String key, JsonNode content, String contentHash, Instant now) {
+        return delegate.publish(kind, key, content, contentHash, now);
+    }
+
+    @Override
+    public Optional<VersionedDocument> findDocument(DocumentKind kind, String key, Integer version) {
+        return delegate.findDocument(kind, key, version);
+    }
+
+    @Override
+    public List<VersionedDocument> findDocuments(DocumentKind kind) {
+        return delegate.findDocuments(kind);
+    }
+
+    @Override
+    public List<VersionedDocument> findVersions(DocumentKind kind, String key) {
+        return delegate.findVersions(kind, key);
     }
 
     @Override
