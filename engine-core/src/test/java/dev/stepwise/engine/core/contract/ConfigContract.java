@@ -1,0 +1,278 @@
+package dev.stepwise.engine.core.contract;
+
+import static dev.stepwise.engine.core.contract.Fakes.assertValidManifest;
+import static dev.stepwise.engine.core.contract.Fakes.json;
+import static dev.stepwise.engine.core.contract.Fakes.obj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.engine.api.DocumentKind;
+import dev.stepwise.engine.api.InvalidInputException;
+import dev.stepwise.engine.api.InvalidRecipeException;
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.StepDefinition;
+import dev.stepwise.engine.api.UnknownRecipeException;
+import dev.stepwise.engine.api.VersionedDocument;
+import dev.stepwise.engine.core.JobEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Config-first contract: versioned recipes and config in the store, pinning, snapshots,
+ * secrets, input and output validation, recipe validation. Every store runs it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class ConfigContract {
+    private static final String SECRET = "sk-test-6f1e9c0b-DO-NOT-STORE";
+
+    /** A temporary directory per test (a durable store keeps its files here). */
+    @TempDir
+    protected Path dir;
+
+    /** The store under test. */
+    protected JobStore store;
+
+    private final List<JobEngine> engines = new ArrayList<>();
+
+    /**
+     * @param dir an empty temporary directory
+     * @return the store under test, keeping its files in {@code dir}
+     */
+    protected abstract JobStore openStore(Path dir);
+
+    @BeforeEach
+    void open() {
+        store = openStore(dir);
+    }
+
+    @AfterEach
+    void close() {
+        engines.forEach(JobEngine::close);
+        store.close();
+    }
+
+    private JobEngine engine() {
+        JobEngine e = JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .step("prompted", ctx -> {
+                    JsonNode prompt = ctx.config(DocumentKind.PROMPT, "writer");
+                    return json("{\"prompt\":" + prompt + "}");
+                })
+                .step("provider", ctx -> {
+                    JsonNode p = ctx.config(DocumentKind.PROVIDER, "llm");
+                    String key = p.get("api_key").asString();
+                    ctx.log().info("calling {} with key {}", p.get("model").asString(), key);
+                    if (ctx.params().path("leak").asBoolean()) {
+                        return json("{\"key\":\"" + key + "\"}");
+                    }
+                    throw new IllegalStateException("401 from provider: key " + key + " rejected");
+                })
+                .secretResolver(ref -> {
+                    if (ref.equals("env:LLM_KEY")) {
+                        return SECRET;
+                    }
+                    throw new IllegalArgumentException("secret '" + ref + "' is not set");
+                })
+                .build();
+        engines.add(e);
+        return e;
+    }
+
+    private static Recipe echoRecipe(String slug, String param) {
+        return Recipe.builder(slug).step("a", "echo", json("{\"p\":\"" + param + "\"}")).build();
+    }
+
+    @Test
+    void publishingChangedContentMakesTheNextVersionAndIdenticalContentIsANoOp() {
+        JobEngine engine = engine();
+        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one")).version());
+        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one")).version(), "identical: no new version");
+        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one").withVersion(9)).version(), "the document's version is ignored");
+        assertEquals(2, engine.publishRecipe(echoRecipe("r", "two")).version());
+        assertEquals(List.of(1, 2), engine.recipeVersions("r").stream().map(Recipe::version).toList());
+        assertEquals("one", engine.recipe("r", 1).steps().get(0).params().get("p").asString(), "v1 is unchanged");
+        assertEquals(2, engine.recipe("r", null).version());
+        assertThrows(UnknownRecipeException.class, () -> engine.recipe("r", 3));
+        assertEquals(List.of("r"), engine.recipes().stream().map(Recipe::slug).toList());
+    }
+
+    @Test
+    void aJobIsPinnedToItsRecipeVersionAcrossANewerPublish() {
+        JobEngine engine = engine();
+        engine.publishRecipe(echoRecipe("pin", "old"));
+        Job old = engine.createJob("pin", obj());
+        engine.publishRecipe(echoRecipe("pin", "new"));
+        Job latest = engine.createJob("pin", obj());
+        Job named = engine.createJob("pin", 1, obj());
+        assertEquals(List.of(1, 2, 1), List.of(old.recipeVersion(), latest.recipeVersion(), named.recipeVersion()));
+        assertEquals("pin@1", old.recipeId());
+
+        assertEquals("old", outputParam(engine, engine.run(old.id())));
+        assertEquals("new", outputParam(engine, engine.run(latest.id())));
+        assertEquals("old", outputParam(engine, engine.run(named.id())));
+    }
+
+    private String outputParam(JobEngine engine, Job done) {
+        assertEquals(JobStatus.COMPLETED, done.status());
+        assertValidManifest(done.manifest());
+        return engine.steps(done.id()).get(0).outputRefs().at("/params/p").asString();
+    }
+
+    @Test
+    void theSnapshotIsUnchangedByLaterConfigEditsAndStepsReadIt() {
+        JobEngine engine = engine();
+        engine.putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"Write about {topic}.\"}"));
+        engine.publishRecipe(Recipe.builder("snap").prompt("writer").step("w", "prompted").build());
+        Job job = engine.createJob("snap", obj());
+        VersionedDocument v2 = engine.putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"EDITED\"}"));
+        assertEquals(2, v2.version());
+
+        Job done = engine.run(job.id());
+        assertEquals(json("{\"prompt\":{\"text\":\"Write about {topic}.\"}}"), engine.steps(job.id()).get(0).outputRefs());
+        assertEquals(1, done.manifest().at("/snapshots/prompts/writer/version").asInt());
+        assertEquals("Write about {topic}.", done.manifest().at("/snapshots/prompts/writer/value/text").asString());
+        assertEquals(done.manifest().get("snapshots"), job.manifest().get("snapshots"), "snapshots never change");
+        assertEquals("EDITED", engine.createJob("snap", obj()).manifest().at("/snapshots/prompts/writer/value/text").asString(),
+                "a new job snapshots the new version");
+        assertValidManifest(done.manifest());
+    }
+
+    @Test
+    void invalidInputIsRejectedWithEveryViolationAndNothingWritten() {
+        JobEngine engine = engine();
+        engine.publishRecipe(Recipe.builder("typed").inputSchema(json("""
+                {"type": "object", "required": ["file"],
+                 "properties": {"file": {"type": "string"}, "top": {"type": "integer", "minimum": 1},
+                                "lang": {"enum": ["en", "pt"]}}}"""))
+                .step("a", "echo").build());
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> engine.createJob("typed", json("{\"top\": 0, \"lang\": \"fr\"}")));
+        assertEquals(3, e.violations().size(), e.violations().toString());
+        List<String> paths = e.violations().stream().map(InvalidInputException.Violation::path).sorted().toList();
+        assertEquals(List.of("$", "$.lang", "$.top"), paths);
+        assertTrue(e.getMessage().contains("file") && e.getMessage().contains("$.top"), e.getMessage());
+        assertEquals("typed@1", e.recipeId());
+        assertEquals(List.of(), store.findJobs(JobQuery.all()), "no row was written");
+        assertEquals(JobStatus.PENDING, engine.createJob("typed", json("{\"file\":\"a.txt\",\"top\":3}")).status());
+    }
+
+    @Test
+    void anOutputThatFailsItsSchemaFailsTheStep() {
+        JobEngine engine = engine();
+        engine.publishRecipe(Recipe.builder("out")
+                .step(new StepDefinition("a", "echo", null, null, json("{\"type\":\"object\",\"required\":[\"count\"]}")))
+                .build());
+        Job done = engine.run(engine.createJob("out", obj()).id());
+        assertEquals(JobStatus.FAILED, done.status());
+        assertTrue(done.lastError().contains("step 'a'") && done.lastError().contains("output_schema")
+                && done.lastError().contains("count"), done.lastError());
+        assertEquals(dev.stepwise.engine.api.StepStatus.FAILED, engine.steps(done.id()).get(0).status());
+    }
+
+    @Test
+    void everyRecipeProblemIsReportedAndNothingIsPublished() {
+        JobEngine engine = engine();
+        InvalidRecipeException dup = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "bad", "steps": [{"key": "a", "type": "echo"}, {"key": "a", "type": "echo"}]}""")));
+        assertEquals(List.of("duplicate step key 'a'"), dup.problems());
+        InvalidRecipeException type = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "bad", "steps": [{"key": "a", "type": "tts"}]}""")));
+        assertTrue(type.problems().get(0).contains("unknown type 'tts'"), type.problems().toString());
+        InvalidRecipeException schema = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "bad", "input_schema": {"type": "strng", "minLength": -1}, "steps": [{"key": "a", "type": "echo"}]}""")));
+        assertTrue(schema.problems().stream().anyMatch(p -> p.contains("input_schema") && p.contains("type")), schema.problems().toString());
+        assertTrue(schema.problems().stream().anyMatch(p -> p.contains("minLength")), schema.problems().toString());
+        InvalidRecipeException ref = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "bad", "providers": ["claude"], "presets": ["narrator"], "steps": [{"key": "a", "type": "echo"}]}""")));
+        assertEquals(2, ref.problems().size(), ref.problems().toString());
+        assertTrue(ref.getMessage().contains("provider 'claude'") && ref.getMessage().contains("preset 'narrator'"), ref.getMessage());
+        InvalidRecipeException all = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "bad", "steps": [{"key": "a", "type": "echo"}, {"key": "a", "type": "nope"}]}""")));
+        assertEquals(2, all.problems().size(), "every problem is listed: " + all.problems());
+        assertEquals(List.of(), store.findDocuments(DocumentKind.RECIPE));
+    }
+
+    @Test
+    void recipesAreSeededFromFilesAndClasspathResourcesAtStartUp() throws IOException {
+        Path recipes = Files.createDirectories(dir.resolve("recipes"));
+        Files.writeString(recipes.resolve("a.json"), echoRecipe("from-file", "f").toJson().toString());
+        Files.writeString(recipes.resolve("notes.txt"), "not a recipe");
+        JobEngine.Builder b = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
+                .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json");
+        JobEngine first = b.build();
+        engines.add(first);
+        assertEquals(List.of("from-file", "seeded"), first.recipes().stream().map(Recipe::slug).toList());
+        JobEngine second = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
+                .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json").build();
+        engines.add(second);
+        assertEquals(List.of(1, 1), second.recipes().stream().map(Recipe::version).toList(), "seeding again is a no-op");
+        assertThrows(InvalidInputException.class, () -> second.createJob("seeded", json("{\"n\":\"x\"}")));
+        Files.writeString(recipes.resolve("b.json"), "{not json");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> JobEngine.builder(store).recipes(recipes));
+        assertTrue(bad.getMessage().contains("b.json"), bad.getMessage());
+    }
+
+    @Test
+    void secretsNeverReachTheManifestTheLogsTheErrorsOrTheStore() throws IOException {
+        JobEngine engine = engine();
+        InvalidRecipeException literal = assertThrows(InvalidRecipeException.class,
+                () -> engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":\"" + SECRET + "\"}")));
+        assertTrue(literal.getMessage().contains("$.api_key") && !literal.getMessage().contains(SECRET), literal.getMessage());
+        engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m-1\",\"api_key\":{\"secret\":\"env:LLM_KEY\"}}"));
+        engine.publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
+        engine.publishRecipe(Recipe.builder("leak").provider("llm").step("call", "provider", json("{\"leak\":true}")).build());
+
+        Job failed = engine.run(engine.createJob("call", obj()).id());
+        assertEquals(JobStatus.FAILED, failed.status());
+        assertTrue(failed.lastError().contains("401 from provider: key *** rejected"), failed.lastError());
+        List<LogEntry> logs = engine.logs(failed.id(), 0, 1000);
+        assertTrue(logs.stream().anyMatch(l -> l.message().equals("calling m-1 with key ***")), logs.toString());
+        assertEquals("env:LLM_KEY", failed.manifest().at("/snapshots/providers/llm/value/api_key/secret").asString());
+
+        Job leaked = engine.run(engine.createJob("leak", obj()).id());
+        assertEquals(JobStatus.FAILED, leaked.status());
+        assertTrue(leaked.lastError().contains("contains a resolved secret"), leaked.lastError());
+
+        for (Job j : store.findJobs(JobQuery.all())) {
+            assertFalse(j.toString().contains(SECRET), "job row");
+            assertFalse(engine.manifest(j.id()).toString().contains(SECRET), "manifest");
+            assertFalse(engine.steps(j.id()).toString().contains(SECRET), "steps");
+            assertFalse(engine.logs(j.id(), 0, 1000).toString().contains(SECRET), "logs");
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                assertFalse(bytes.contains(SECRET), "the secret is in " + f);
+            }
+        }
+    }
+
+    @Test
+    void anUnresolvableSecretFailsTheStepNamingTheReferenceOnly() {
+        JobEngine engine = engine();
+        engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":{\"secret\":\"env:MISSING_KEY\"}}"));
+        engine.publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
+        Job failed = engine.run(engine.createJob("call", obj()).id());
+        assertEquals(JobStatus.FAILED, failed.status());
+        assertTrue(failed.lastError().contains("env:MISSING_KEY"), failed.lastError());
+    }
+}
