@@ -30,6 +30,9 @@ import tools.jackson.databind.JsonNode;
  * @param leaseExpiresAt  when that lease expires unless renewed, or null
  * @param epoch           fencing epoch: incremented by every claim; writes of a runner check it
  * @param cancelRequested whether a cancel was requested while it ran
+ * @param runAt           not claimed by workers before this time (a retry's backoff, a scheduled job)
+ * @param priority        workers claim higher priorities first (default 0)
+ * @param idempotencyKey  the submitter's key: submitting again with it returns this job, or null
  */
 public record Job(
         String id,
@@ -50,7 +53,10 @@ public record Job(
         String leaseOwner,
         Instant leaseExpiresAt,
         long epoch,
-        boolean cancelRequested) {
+        boolean cancelRequested,
+        Instant runAt,
+        int priority,
+        String idempotencyKey) {
 
     /** Validates the fields. */
     public Job {
@@ -72,6 +78,12 @@ public record Job(
         }
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, was " + epoch);
+        }
+        if (runAt == null) {
+            runAt = createdAt;
+        }
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new IllegalArgumentException("idempotencyKey must be 1-200 characters, was '" + idempotencyKey + "'");
         }
     }
 
@@ -106,6 +118,9 @@ public record Job(
         private Instant leaseExpiresAt;
         private long epoch;
         private boolean cancelRequested;
+        private Instant runAt;
+        private int priority;
+        private String idempotencyKey;
 
         private Builder() {
         }
@@ -130,6 +145,9 @@ public record Job(
             leaseExpiresAt = j.leaseExpiresAt;
             epoch = j.epoch;
             cancelRequested = j.cancelRequested;
+            runAt = j.runAt;
+            priority = j.priority;
+            idempotencyKey = j.idempotencyKey;
         }
 
         /** @param v id @return this */
@@ -171,11 +189,18 @@ public record Job(
         /** @param v cancel flag @return this */
         public Builder cancelRequested(boolean v) { cancelRequested = v; return this; }
 
+        /** @param v earliest time a worker may claim it (default: createdAt) @return this */
+        public Builder runAt(Instant v) { runAt = v; return this; }
+        /** @param v priority, higher first (default 0) @return this */
+        public Builder priority(int v) { priority = v; return this; }
+        /** @param v the submitter's idempotency key, or null @return this */
+        public Builder idempotencyKey(String v) { idempotencyKey = v; return this; }
+
         /** @return the job @throws NullPointerException or IllegalArgumentException on bad fields */
         public Job build() {
             return new Job(id, recipeId, recipeSlug, recipeVersion, input, manifest, status, currentStep, progress,
                     lastError, durationMs, createdAt, updatedAt, startedAt, finishedAt, leaseOwner, leaseExpiresAt,
-                    epoch, cancelRequested);
+                    epoch, cancelRequested, runAt, priority, idempotencyKey);
         }
     }
 }

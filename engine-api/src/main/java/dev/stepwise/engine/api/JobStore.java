@@ -19,14 +19,33 @@ import tools.jackson.databind.JsonNode;
 public interface JobStore extends AutoCloseable {
 
     /**
-     * Inserts a new job with its step rows and first log lines, atomically.
+     * Inserts a new job with its step rows and first log lines, atomically. When the job has
+     * an idempotency key that a stored job already has, nothing is written and that job is
+     * returned (also when two processes race with the same key).
      *
      * @param job   the job (status {@code pending})
      * @param steps its step rows
      * @param logs  log lines to append
+     * @return the job as stored: the new one, or the existing one with the same idempotency key
      * @throws StoreException if the job id exists or the store fails
      */
-    void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs);
+    Job insertJob(Job job, List<JobStep> steps, List<LogEntry> logs);
+
+    /**
+     * Claims the next runnable job for a worker, atomically: among {@code pending} jobs whose
+     * {@code runAt} is at or before {@code now}, the highest priority, then the earliest
+     * {@code runAt}, then the oldest id; skipping recipes that already have as many
+     * {@code running} jobs as their limit in {@code recipeLimits}. The claimed job becomes
+     * {@code running} with this owner and lease, its epoch incremented and {@code startedAt}
+     * set if it was null.
+     *
+     * @param owner          the worker's runner id
+     * @param now            the current time
+     * @param leaseExpiresAt the lease's expiry
+     * @param recipeLimits   per recipe slug, the most jobs that may run at once (absent: no limit)
+     * @return the claimed job, or empty when none is runnable
+     */
+    Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt, java.util.Map<String, Integer> recipeLimits);
 
     /**
      * @param jobId a job id

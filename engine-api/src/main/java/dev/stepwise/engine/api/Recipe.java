@@ -69,6 +69,18 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
                 throw new IllegalArgumentException("recipe '" + slug + "' has the step key '" + s.key() + "' twice");
             }
         }
+        for (StepDefinition s : steps) {
+            for (String dep : s.dependsOn()) {
+                if (!keys.contains(dep)) {
+                    throw new IllegalArgumentException("step '" + s.key() + "' of recipe '" + slug
+                            + "' depends on '" + dep + "', which is not a step of the recipe");
+                }
+            }
+        }
+        String cycle = findCycle(steps);
+        if (cycle != null) {
+            throw new IllegalArgumentException("recipe '" + slug + "' has a dependency cycle: " + cycle);
+        }
         steps = List.copyOf(steps);
         if (inputSchema != null && inputSchema.isNull()) {
             inputSchema = null;
@@ -76,6 +88,48 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         prompts = prompts == null ? List.of() : List.copyOf(prompts);
         presets = presets == null ? List.of() : List.copyOf(presets);
         providers = providers == null ? List.of() : List.copyOf(providers);
+    }
+
+    /** @return whether any step declares {@code dependsOn}: then independent steps may run in parallel */
+    public boolean isGraph() {
+        return steps.stream().anyMatch(s -> !s.dependsOn().isEmpty());
+    }
+
+    private static String findCycle(List<StepDefinition> steps) {
+        java.util.Map<String, List<String>> deps = new java.util.HashMap<>();
+        steps.forEach(s -> deps.put(s.key(), s.dependsOn()));
+        java.util.Map<String, Integer> state = new java.util.HashMap<>(); // 1 visiting, 2 done
+        for (StepDefinition s : steps) {
+            java.util.Deque<String> path = new java.util.ArrayDeque<>();
+            String c = visit(s.key(), deps, state, path);
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String visit(String key, java.util.Map<String, List<String>> deps, java.util.Map<String, Integer> state,
+            java.util.Deque<String> path) {
+        Integer st = state.get(key);
+        if (st != null && st == 2) {
+            return null;
+        }
+        path.addLast(key);
+        if (st != null && st == 1) {
+            List<String> p = new ArrayList<>(path);
+            return String.join(" -> ", p.subList(p.indexOf(key), p.size()));
+        }
+        state.put(key, 1);
+        for (String d : deps.getOrDefault(key, List.of())) {
+            String c = visit(d, deps, state, path);
+            if (c != null) {
+                return c;
+            }
+        }
+        state.put(key, 2);
+        path.removeLast();
+        return null;
     }
 
     /** @return the id of this recipe version: {@code slug@version} */
@@ -158,6 +212,21 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             if (s.outputSchema() != null) {
                 n.set("output_schema", s.outputSchema().deepCopy());
             }
+            if (!s.dependsOn().isEmpty()) {
+                ArrayNode d = n.putArray("depends_on");
+                s.dependsOn().forEach(d::add);
+            }
+            if (!s.retry().equals(RetryPolicy.NONE)) {
+                RetryPolicy r = s.retry();
+                ObjectNode rn = n.putObject("retry");
+                rn.put("max_attempts", r.maxAttempts());
+                rn.put("initial_delay_ms", r.initialDelay().toMillis());
+                rn.put("multiplier", r.multiplier());
+                rn.put("max_delay_ms", r.maxDelay().toMillis());
+                rn.put("jitter", r.jitter() ? "full" : "none");
+                ArrayNode nr = rn.putArray("non_retryable");
+                r.nonRetryable().forEach(nr::add);
+            }
         }
         return root;
     }
@@ -191,7 +260,8 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
                 throw new IllegalArgumentException("step '" + key + "' has a 'timeout_ms' that is not a number of milliseconds");
             }
             steps.add(new StepDefinition(key, type, n.get("params"),
-                    timeout == null || timeout.isNull() ? null : Duration.ofMillis(timeout.asLong()), n.get("output_schema")));
+                    timeout == null || timeout.isNull() ? null : Duration.ofMillis(timeout.asLong()), n.get("output_schema"),
+                    keys(n, "depends_on", slug), retryOf(n.get("retry"), key)));
         }
         return new Recipe(slug, v == null || v.isNull() ? 1 : v.asInt(), steps, json.get("input_schema"),
                 keys(json, "prompts", slug), keys(json, "presets", slug), keys(json, "providers", slug));
@@ -213,6 +283,25 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             out.add(k.asString());
         }
         return out;
+    }
+
+    private static RetryPolicy retryOf(JsonNode r, String key) {
+        if (r == null || r.isNull()) {
+            return RetryPolicy.NONE;
+        }
+        if (!r.isObject()) {
+            throw new IllegalArgumentException("retry of step '" + key + "' must be an object");
+        }
+        List<String> nonRetryable = new ArrayList<>();
+        r.path("non_retryable").forEach(n -> nonRetryable.add(n.asString()));
+        String jitter = r.path("jitter").asString("full");
+        if (!jitter.equals("full") && !jitter.equals("none")) {
+            throw new IllegalArgumentException("retry.jitter of step '" + key + "' must be \"full\" or \"none\", was '" + jitter + "'");
+        }
+        long initial = r.path("initial_delay_ms").asLong(1000);
+        return new RetryPolicy(r.path("max_attempts").asInt(3), Duration.ofMillis(initial),
+                r.path("multiplier").asDouble(2.0), Duration.ofMillis(r.path("max_delay_ms").asLong(Math.max(initial, 60_000))),
+                jitter.equals("full"), nonRetryable);
     }
 
     private static String requiredText(JsonNode node, String field, String what) {

@@ -1,6 +1,7 @@
 package dev.stepwise.engine.api;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -15,8 +16,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * @param params       the step's params (a JSON object; empty when none)
  * @param timeout      how long one execution may take, or null for no limit
  * @param outputSchema a JSON Schema (draft 2020-12) the step's output must match, or null
+ * @param dependsOn    keys of the steps whose outputs it needs; in a recipe where no step has
+ *                     any, steps run in order, each depending on all before it
+ * @param retry        its automatic retry policy ({@link RetryPolicy#NONE} by default)
  */
-public record StepDefinition(String key, String type, JsonNode params, Duration timeout, JsonNode outputSchema) {
+public record StepDefinition(String key, String type, JsonNode params, Duration timeout, JsonNode outputSchema,
+        List<String> dependsOn, RetryPolicy retry) {
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
@@ -42,6 +47,41 @@ public record StepDefinition(String key, String type, JsonNode params, Duration 
         if (outputSchema != null && outputSchema.isNull()) {
             outputSchema = null;
         }
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+        if (dependsOn.contains(key)) {
+            throw new IllegalArgumentException("step '" + key + "' depends on itself");
+        }
+        if (retry == null) {
+            retry = RetryPolicy.NONE;
+        }
+    }
+
+    /**
+     * A step with an output schema, no dependencies and no retry.
+     *
+     * @param key          step key
+     * @param type         step type name
+     * @param params       params (null for none)
+     * @param timeout      timeout, or null
+     * @param outputSchema output schema, or null
+     */
+    public StepDefinition(String key, String type, JsonNode params, Duration timeout, JsonNode outputSchema) {
+        this(key, type, params, timeout, outputSchema, List.of(), RetryPolicy.NONE);
+    }
+
+    /** @param keys the steps this one depends on @return a copy with those dependencies */
+    public StepDefinition withDependsOn(String... keys) {
+        return new StepDefinition(key, type, params, timeout, outputSchema, List.of(keys), retry);
+    }
+
+    /** @param policy the retry policy @return a copy with it */
+    public StepDefinition withRetry(RetryPolicy policy) {
+        return new StepDefinition(key, type, params, timeout, outputSchema, dependsOn, policy);
+    }
+
+    /** @param limit the timeout of one execution @return a copy with it */
+    public StepDefinition withTimeout(Duration limit) {
+        return new StepDefinition(key, type, params, limit, outputSchema, dependsOn, retry);
     }
 
     /**
@@ -53,6 +93,6 @@ public record StepDefinition(String key, String type, JsonNode params, Duration 
      * @param timeout timeout, or null
      */
     public StepDefinition(String key, String type, JsonNode params, Duration timeout) {
-        this(key, type, params, timeout, null);
+        this(key, type, params, timeout, null, List.of(), RetryPolicy.NONE);
     }
 }
