@@ -264,8 +264,8 @@ public final class Bench {
                 List<Double> perStepUs = new ArrayList<>();
                 try (SqliteJobStore store = SqliteJobStore.builder(file).synchronous(sync).build();
                         JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
-                    runAll(engine, createJobs(engine, 50, steps)); // warm the page cache
-                    for (int r = 0; r < reps; r++) {
+                    runAll(engine, createJobs(engine, jobs, steps)); // warm the JIT and the page cache
+                    for (int r = 0; r < Math.max(reps, quick ? 1 : 5); r++) {
                         List<String> ids = createJobs(engine, jobs, steps);
                         long s0 = System.nanoTime();
                         runAll(engine, ids);
