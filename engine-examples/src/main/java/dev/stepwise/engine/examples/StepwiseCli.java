@@ -497,7 +497,8 @@ public final class StepwiseCli {
         try {
             JobEngine.Builder b = JobEngine.builder(store)
                     .manifestWriter(new FileManifestWriter(dir.resolve(MANIFEST_DIR)))
-                    // Only 'resume' recovers orphaned jobs, so that reading commands never write.
+                    // Only 'resume' recovers orphaned jobs, so that reading commands never change a job
+                    // (they may seed a bundled recipe or prompt the database does not hold yet).
                     .recoverOnStart(false);
             WordCount.registerSteps(b, dir.resolve(REPORT_DIR));
             Greeting.registerSteps(b);
