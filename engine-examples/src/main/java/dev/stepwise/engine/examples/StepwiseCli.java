@@ -1,19 +1,26 @@
 package dev.stepwise.engine.examples;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
+import dev.stepwise.engine.api.InvalidInputException;
+import dev.stepwise.engine.api.InvalidRecipeException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.api.UnknownJobException;
 import dev.stepwise.engine.api.UnknownRecipeException;
 import dev.stepwise.engine.api.UnknownStepTypeException;
+import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.examples.greeting.Greeting;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.io.IOException;
@@ -32,11 +39,15 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The example host app: a command line over a {@link JobEngine} backed by a
- * {@link SqliteJobStore} file, with the {@code wordcount} recipe registered.
+ * {@link SqliteJobStore} file. Recipes and config live in the database, versioned; the bundled
+ * ones ({@code wordcount}, {@code greeting} and its prompt) are seeded at start-up by
+ * {@link Catalog}.
  *
  * <pre>
- * stepwise [--db PATH] run RECIPE [--input JSON|@FILE]
+ * stepwise [--db PATH] run RECIPE [--version N] [--input JSON|@FILE]
  * stepwise [--db PATH] list | status JOB | logs JOB | manifest JOB | cancel JOB | retry JOB | resume JOB
+ * stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE
+ * stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE
  * </pre>
  *
  * <p>Exit codes: {@value #EXIT_COMPLETED} completed (or the command succeeded),
@@ -63,7 +74,9 @@ public final class StepwiseCli {
 
     static final String USAGE = """
             usage: stepwise [--db PATH] COMMAND [ARGS]
-              run RECIPE [--input JSON|@FILE]  create a job and run it; prints its id, then a summary
+              run RECIPE [--version N] [--input JSON|@FILE]
+                                               create a job on the latest (or the named) version of a recipe
+                                               and run it; prints its id, then a summary
               list                             the newest jobs
               status JOB                       a job and its steps
               logs JOB                         a job's log: time, level, step, message
@@ -71,11 +84,18 @@ public final class StepwiseCli {
               cancel JOB                       cancel a pending job, or ask a running one to stop
               retry JOB                        run a failed or cancelled job again from its first step without a checkpoint
               resume JOB                       run a job whose process died, once its lease expired
+              recipes list                     every recipe: slug, latest version, steps
+              recipes show SLUG [--version N]  a recipe version as JSON (default: the latest)
+              recipes publish FILE             publish a recipe JSON file as the next version (no-op if unchanged)
+              config list                      every config entry: kind, key, latest version
+              config set KIND KEY JSON|@FILE   set a prompt, preset or provider (the next version; no-op if unchanged)
             options:
               --db PATH                        the SQLite database (default ./stepwise.db); manifests go to
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
+    private static final String COMMANDS = "run, list, status, logs, manifest, cancel, retry, resume, recipes, config";
+    private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final PrintStream out;
@@ -110,7 +130,8 @@ public final class StepwiseCli {
             return cli.dispatch(Args.parse(args));
         } catch (UsageException e) {
             return cli.error(EXIT_USAGE, e.getMessage());
-        } catch (UnknownJobException | UnknownRecipeException | UnknownStepTypeException | IllegalTransitionException e) {
+        } catch (UnknownJobException | UnknownRecipeException | UnknownStepTypeException | IllegalTransitionException
+                | InvalidInputException | InvalidRecipeException e) {
             return cli.error(EXIT_USAGE, e.getMessage());
         } catch (JobBusyException e) {
             return cli.error(EXIT_FAILED, e.getMessage());
@@ -130,20 +151,28 @@ public final class StepwiseCli {
                 out.println(USAGE);
                 return EXIT_COMPLETED;
             }
-            throw new UsageException("no command given; commands: run, list, status, logs, manifest, cancel, retry, resume (--help for usage)");
+            throw new UsageException("no command given; commands: " + COMMANDS + " (--help for usage)");
         }
         if (a.help) {
             out.println(USAGE);
             return EXIT_COMPLETED;
         }
+        if (a.input != null && !a.command.equals("run")) {
+            throw new UsageException("--input is only for 'run'");
+        }
+        if (a.version != null && !a.command.equals("run")
+                && !(a.command.equals("recipes") && a.operands.size() > 0 && a.operands.get(0).equals("show"))) {
+            throw new UsageException("--version is only for 'run' and 'recipes show'");
+        }
         return switch (a.command) {
             case "run" -> {
-                a.expectOperands(1, "run RECIPE [--input JSON|@FILE]");
+                a.expectOperands(1, "run RECIPE [--version N] [--input JSON|@FILE]");
                 JsonNode input = parseInput(a.input);
                 try (Session s = open(a.db, true)) {
                     Job job;
                     try {
-                        job = s.engine.createJob(a.operands.get(0), input);
+                        // Validates the input against the recipe's input schema before anything is written.
+                        job = s.engine.createJob(a.operands.get(0), a.version, input);
                     } catch (IllegalArgumentException e) {
                         throw new UsageException("--input is not valid for recipe '" + a.operands.get(0) + "': " + e.getMessage());
                     }
@@ -208,9 +237,95 @@ public final class StepwiseCli {
                     yield resume(s, a.operands.get(0));
                 }
             }
-            default -> throw new UsageException("unknown command '" + a.command
-                    + "'; commands: run, list, status, logs, manifest, cancel, retry, resume (--help for usage)");
+            case "recipes" -> recipes(a);
+            case "config" -> config(a);
+            default -> throw new UsageException("unknown command '" + a.command + "'; commands: " + COMMANDS
+                    + " (--help for usage)");
         };
+    }
+
+    private int recipes(Args a) {
+        String sub = a.operands.isEmpty() ? "" : a.operands.get(0);
+        switch (sub) {
+            case "list" -> {
+                a.expectOperands(1, "recipes list");
+                try (Session s = open(a.db, true)) {
+                    List<Recipe> recipes = s.engine.recipes();
+                    out.printf("%-20s  %7s  %s%n", "RECIPE", "VERSION", "STEPS");
+                    for (Recipe r : recipes) {
+                        out.printf("%-20s  %7d  %s%n", r.slug(), r.version(),
+                                String.join(" -> ", r.steps().stream().map(StepDefinition::key).toList()));
+                    }
+                    return EXIT_COMPLETED;
+                }
+            }
+            case "show" -> {
+                a.expectOperands(2, "recipes show SLUG [--version N]");
+                try (Session s = open(a.db, true)) {
+                    Recipe r = s.engine.recipe(a.operands.get(1), a.version);
+                    out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.toJson()));
+                    return EXIT_COMPLETED;
+                }
+            }
+            case "publish" -> {
+                a.expectOperands(2, "recipes publish FILE");
+                JsonNode doc = parseJson("@" + a.operands.get(1), "recipe file");
+                try (Session s = open(a.db, true)) {
+                    String slug = doc.path("slug").isString() ? doc.get("slug").asString() : null;
+                    int before = slug == null ? 0 : s.engine.recipeVersions(slug).size();
+                    Recipe r = s.engine.publishRecipe(doc);
+                    out.println((r.version() > before ? "published " : "unchanged: ") + r.slug() + " version " + r.version());
+                    return EXIT_COMPLETED;
+                }
+            }
+            default -> throw new UsageException((sub.isEmpty() ? "missing subcommand" : "unknown subcommand 'recipes " + sub + "'")
+                    + "; usage: stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE");
+        }
+    }
+
+    private int config(Args a) {
+        String sub = a.operands.isEmpty() ? "" : a.operands.get(0);
+        switch (sub) {
+            case "list" -> {
+                a.expectOperands(1, "config list");
+                try (Session s = open(a.db, true)) {
+                    out.printf("%-8s  %-24s  %7s  %s%n", "KIND", "KEY", "VERSION", "PUBLISHED");
+                    for (DocumentKind kind : CONFIG_KINDS) {
+                        for (VersionedDocument d : s.engine.configs(kind)) {
+                            out.printf("%-8s  %-24s  %7d  %s%n", kind, d.key(), d.version(), d.createdAt());
+                        }
+                    }
+                    return EXIT_COMPLETED;
+                }
+            }
+            case "set" -> {
+                a.expectOperands(4, "config set KIND KEY JSON|@FILE");
+                DocumentKind kind;
+                try {
+                    kind = DocumentKind.fromValue(a.operands.get(1));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+                if (!kind.isConfig()) {
+                    throw new UsageException("KIND must be prompt, preset or provider; publish recipes with 'recipes publish FILE'");
+                }
+                String key = a.operands.get(2);
+                JsonNode value = parseJson(a.operands.get(3), "config value");
+                try (Session s = open(a.db, true)) {
+                    int before = s.engine.config(kind, key, null).map(VersionedDocument::version).orElse(0);
+                    VersionedDocument d;
+                    try {
+                        d = s.engine.putConfig(kind, key, value);
+                    } catch (InvalidRecipeException e) {
+                        throw new UsageException("config " + kind + " '" + key + "' is invalid: " + String.join("; ", e.problems()));
+                    }
+                    out.println((d.version() > before ? "set " : "unchanged: ") + kind + " " + key + " version " + d.version());
+                    return EXIT_COMPLETED;
+                }
+            }
+            default -> throw new UsageException((sub.isEmpty() ? "missing subcommand" : "unknown subcommand 'config " + sub + "'")
+                    + "; usage: stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE");
+        }
     }
 
     private int resume(Session s, String jobId) {
@@ -246,6 +361,9 @@ public final class StepwiseCli {
                 JsonNode output = steps.get(steps.size() - 1).outputRefs();
                 if (output != null && output.path("path").isString()) {
                     line.append("; output: ").append(output.path("path").asString());
+                } else if (output != null && !output.isNull()) {
+                    String json = JSON.writeValueAsString(output);
+                    line.append("; output: ").append(json.length() <= 200 ? json : json.substring(0, 200) + "...");
                 }
                 out.println(line);
                 return EXIT_COMPLETED;
@@ -327,22 +445,32 @@ public final class StepwiseCli {
         if (raw == null) {
             return JSON.createObjectNode();
         }
+        JsonNode node = parseJson(raw, "--input");
+        if (!node.isObject()) {
+            throw new UsageException((raw.startsWith("@") ? "--input file " + raw.substring(1) : "--input")
+                    + " must be a JSON object, was " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        }
+        return node;
+    }
+
+    /** Parses JSON given inline or, as {@code @FILE}, in a file; {@code name} names it in errors. */
+    private static JsonNode parseJson(String raw, String name) {
         String text = raw;
-        String what = "--input";
+        String what = name;
         if (raw.startsWith("@")) {
             Path file;
             try {
                 file = Path.of(raw.substring(1));
             } catch (InvalidPathException e) {
-                throw new UsageException("--input file name '" + raw.substring(1) + "' is not a valid path");
+                throw new UsageException(name + " name '" + raw.substring(1) + "' is not a valid path");
             }
-            what = "--input file " + file;
+            what = (name.equals("--input") ? "--input file " : name + " ") + file;
             try {
                 text = Files.readString(file, StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
-                throw new UsageException("--input file " + file + " does not exist");
+                throw new UsageException(what + " does not exist");
             } catch (IOException e) {
-                throw new UsageException("--input file " + file + " cannot be read: " + e);
+                throw new UsageException(what + " cannot be read: " + e);
             }
         }
         JsonNode node;
@@ -354,10 +482,8 @@ public final class StepwiseCli {
                     + (loc == null ? "" : " at line " + loc.getLineNr() + " column " + loc.getColumnNr()));
         }
         if (node == null || node.isMissingNode()) {
-            throw new UsageException(what + " is empty; give a JSON object, e.g. {\"file\": \"README.md\"}");
-        }
-        if (!node.isObject()) {
-            throw new UsageException(what + " must be a JSON object, was " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+            throw new UsageException(what + " is empty; give a JSON " + (name.equals("--input")
+                    ? "object, e.g. {\"file\": \"README.md\"}" : "value"));
         }
         return node;
     }
@@ -371,9 +497,13 @@ public final class StepwiseCli {
         try {
             JobEngine.Builder b = JobEngine.builder(store)
                     .manifestWriter(new FileManifestWriter(dir.resolve(MANIFEST_DIR)))
-                    // Only 'resume' recovers orphaned jobs, so that reading commands never write.
+                    // Only 'resume' recovers orphaned jobs, so that reading commands never change a job
+                    // (they may seed a bundled recipe or prompt the database does not hold yet).
                     .recoverOnStart(false);
-            JobEngine engine = WordCount.register(b, dir.resolve(REPORT_DIR)).build();
+            WordCount.registerSteps(b, dir.resolve(REPORT_DIR));
+            Greeting.registerSteps(b);
+            // The bundled recipes and prompt, unless the database already holds their content.
+            JobEngine engine = Catalog.seed(b, store).build();
             return new Session(store, engine);
         } catch (RuntimeException e) {
             store.close();
@@ -425,6 +555,7 @@ public final class StepwiseCli {
         Path db = DEFAULT_DB;
         String command;
         String input;
+        Integer version;
         boolean help;
         final List<String> operands = new ArrayList<>();
 
@@ -432,12 +563,12 @@ public final class StepwiseCli {
             Args a = new Args();
             for (int i = 0; i < argv.length; i++) {
                 String arg = argv[i];
-                if (arg.equals("--db") || arg.equals("--input")) {
+                if (arg.equals("--db") || arg.equals("--input") || arg.equals("--version")) {
                     if (i + 1 >= argv.length) {
                         throw new UsageException(arg + " needs a value");
                     }
                     a.option(arg, argv[++i]);
-                } else if (arg.startsWith("--db=") || arg.startsWith("--input=")) {
+                } else if (arg.startsWith("--db=") || arg.startsWith("--input=") || arg.startsWith("--version=")) {
                     int eq = arg.indexOf('=');
                     a.option(arg.substring(0, eq), arg.substring(eq + 1));
                 } else if (arg.equals("--help") || arg.equals("-h")) {
@@ -449,9 +580,6 @@ public final class StepwiseCli {
                 } else {
                     a.operands.add(arg);
                 }
-            }
-            if (a.input != null && a.command != null && !a.command.equals("run")) {
-                throw new UsageException("--input is only for 'run'");
             }
             return a;
         }
@@ -465,6 +593,18 @@ public final class StepwiseCli {
                     db = Path.of(value);
                 } catch (InvalidPathException e) {
                     throw new UsageException("--db '" + value + "' is not a valid path");
+                }
+            } else if (name.equals("--version")) {
+                if (version != null) {
+                    throw new UsageException("--version given twice");
+                }
+                try {
+                    version = Integer.valueOf(value);
+                } catch (NumberFormatException e) {
+                    version = -1;
+                }
+                if (version < 1) {
+                    throw new UsageException("--version must be a whole number >= 1, was '" + value + "'");
                 }
             } else {
                 if (input != null) {

@@ -1,6 +1,7 @@
 /**
  * The example host app: {@link dev.stepwise.engine.examples.StepwiseCli}, the command line of
- * the README's main job, and {@link dev.stepwise.engine.examples.EmbeddingExample}, the
- * README's embedding example.
+ * the README's main job; {@link dev.stepwise.engine.examples.Catalog}, the bundled recipes and
+ * config it seeds into the database; and {@link dev.stepwise.engine.examples.EmbeddingExample},
+ * the README's embedding example.
  */
 package dev.stepwise.engine.examples;

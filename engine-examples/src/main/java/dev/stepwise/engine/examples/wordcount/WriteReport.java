@@ -21,8 +21,8 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>The report goes to the job input's {@code out} path when given, else to
  * {@code <reportDir>/wordcount-<jobId>.md}. It is written to a temporary file and renamed, so
- * a re-execution (at-least-once) replaces it whole. Param {@code top} (default
- * {@value #DEFAULT_TOP}) is how many words the report lists.
+ * a re-execution (at-least-once) replaces it whole. The job input's {@code top}, else the param
+ * {@code top}, else {@value #DEFAULT_TOP}, is how many words the report lists.
  */
 public final class WriteReport implements Step {
     /** How many words the report lists unless the {@code top} param says otherwise. */
@@ -37,7 +37,8 @@ public final class WriteReport implements Step {
 
     @Override
     public Object execute(StepContext ctx) throws IOException {
-        int top = ctx.params().path("top").asInt(DEFAULT_TOP);
+        JsonNode inputTop = ctx.input().get("top");
+        int top = inputTop != null && inputTop.canConvertToInt() ? inputTop.asInt() : ctx.params().path("top").asInt(DEFAULT_TOP);
         JsonNode counts = ctx.output("count");
         String file = ctx.output("read").path("file").asString();
         JsonNode out = ctx.input().get("out");

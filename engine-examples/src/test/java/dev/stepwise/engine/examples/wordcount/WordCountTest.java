@@ -1,9 +1,12 @@
 package dev.stepwise.engine.examples.wordcount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stepwise.engine.api.InvalidInputException;
 import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.InMemoryJobStore;
@@ -58,12 +61,38 @@ class WordCountTest {
     }
 
     @Test
-    void missingFileFailsTheReadStepWithAClearMessage() {
+    void anInputWithoutFileIsRejectedBeforeAnythingIsWritten() {
         try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
-            Job job = engine.run(engine.createJob("wordcount", JSON.readTree("{}")).id());
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> engine.createJob("wordcount", JSON.readTree("{\"top\": 0, \"extra\": true}")));
+            assertEquals("wordcount@1", e.recipeId());
+            List<String> paths = e.violations().stream().map(InvalidInputException.Violation::path).sorted().toList();
+            assertEquals(3, paths.size(), e.getMessage());
+            assertTrue(e.getMessage().contains("file"), e.getMessage());
+            assertTrue(paths.contains("$.top"), e.getMessage());
+            assertEquals(List.of(), engine.jobs(JobQuery.all()));
+        }
+    }
+
+    @Test
+    void theInputTopOverridesTheReportParam() {
+        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
+            Path file = write("a b b c c c");
+            Job job = engine.run(engine.createJob("wordcount",
+                    JSON.readTree("{\"file\": \"" + json(file) + "\", \"top\": 2}")).id());
+            assertEquals(JobStatus.COMPLETED, job.status(), job.lastError());
+            assertEquals(2, engine.steps(job.id()).get(3).outputRefs().get("top").size());
+        }
+    }
+
+    @Test
+    void aFileThatDoesNotExistFailsTheReadStepWithAClearMessage() {
+        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
+            Path missing = dir.resolve("missing.txt");
+            Job job = engine.run(engine.createJob("wordcount", JSON.readTree("{\"file\": \"" + json(missing) + "\"}")).id());
             assertEquals(JobStatus.FAILED, job.status());
             assertTrue(job.lastError().startsWith("step 'read' failed: "), job.lastError());
-            assertTrue(job.lastError().contains("needs a string 'file'"), job.lastError());
+            assertTrue(job.lastError().contains(missing + " does not exist"), job.lastError());
             assertEquals(StepStatus.PENDING, engine.steps(job.id()).get(1).status());
         }
     }
@@ -72,6 +101,10 @@ class WordCountTest {
     void guideQuotesTheTestVerbatim() throws IOException {
         DocSnippets.assertQuotes("docs/guide.md", DocSnippets.block(
                 "engine-examples/src/test/java/dev/stepwise/engine/examples/wordcount/WordCountTest.java", "GUIDE"));
+    }
+
+    private static String json(Path p) {
+        return p.toString().replace("\\", "\\\\");
     }
 
     private Path write(String text) {

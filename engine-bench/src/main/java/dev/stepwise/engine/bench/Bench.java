@@ -1,0 +1,546 @@
+package dev.stepwise.engine.bench;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.Step;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.RunListener;
+import dev.stepwise.engine.sqlite.SqliteJobStore;
+import dev.stepwise.engine.sqlite.Synchronous;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * The Stepwise benchmark harness (issue 6): the engine against the raw SQLite floor, in one run,
+ * printing one Markdown table to stdout (progress goes to stderr). Every workload runs on a fresh
+ * SQLite file (WAL) in a temporary directory, deleted afterwards.
+ *
+ * <pre>
+ *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
+ *        [--only memory,throughput,overhead,growth,commits] [--sync normal|full|both]
+ * </pre>
+ *
+ * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
+ * figure (median, min-max). {@code --quick} is a smoke run (1 repetition, a tenth of the work).
+ */
+public final class Bench {
+    static {
+        // Before the first logger exists: the engine logs one INFO line per job otherwise.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+
+    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "overhead", "growth", "commits");
+
+    private final boolean quick;
+    private final int reps;
+    private final List<Synchronous> syncs;
+    private final List<String[]> rows = new ArrayList<>();
+
+    private Bench(boolean quick, int reps, List<Synchronous> syncs) {
+        this.quick = quick;
+        this.reps = reps;
+        this.syncs = syncs;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Integer reps = null;
+        Path out = null;
+        Set<String> only = WORKLOADS;
+        List<Synchronous> syncs = List.of(Synchronous.NORMAL, Synchronous.FULL);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = Set.of(args[++i].split(","));
+                case "--sync" -> syncs = switch (args[++i]) {
+                    case "normal" -> List.of(Synchronous.NORMAL);
+                    case "full" -> List.of(Synchronous.FULL);
+                    default -> List.of(Synchronous.NORMAL, Synchronous.FULL);
+                };
+                case "-h", "--help" -> {
+                    System.out.println("usage: java -jar stepwise-bench.jar [--quick] [--reps N] [--out FILE]"
+                            + " [--only " + String.join(",", WORKLOADS) + "] [--sync normal|full|both]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
+            }
+        }
+        for (String w : only) {
+            if (!WORKLOADS.contains(w)) {
+                throw new IllegalArgumentException("unknown workload " + w + "; one of " + WORKLOADS);
+            }
+        }
+        Bench bench = new Bench(quick, reps != null ? reps : quick ? 1 : 3, syncs);
+        long t0 = System.nanoTime();
+        // Memory first: its heap figures should not carry the other workloads' leftovers.
+        if (only.contains("memory")) {
+            bench.memory();
+        }
+        if (only.contains("throughput") || only.contains("overhead") || only.contains("growth")) {
+            bench.warmUp();
+        }
+        if (only.contains("throughput")) {
+            bench.throughput();
+        }
+        if (only.contains("overhead")) {
+            bench.overhead();
+        }
+        if (only.contains("growth")) {
+            bench.growth();
+        }
+        if (only.contains("commits")) {
+            bench.commits();
+        }
+        String table = bench.table();
+        System.out.print(table);
+        System.out.flush();
+        progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);
+        if (out != null) {
+            String header = "# stepwise-bench " + String.join(" ", args) + "\n# " + Instant.now() + ", "
+                    + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + ", "
+                    + Runtime.getRuntime().availableProcessors() + " CPUs, max heap "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB\n\n";
+            if (out.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+            }
+            Files.writeString(out, header + table, StandardCharsets.UTF_8);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ workloads
+
+    private int[][] shapes() {
+        return quick ? new int[][] {{200, 5}, {20, 50}} : new int[][] {{2000, 5}, {200, 50}};
+    }
+
+    /** One pass of each code path, not reported, so the JIT has compiled them before timing. */
+    private void warmUp() throws Exception {
+        progress("warm-up");
+        int scale = quick ? 4 : 1;
+        engineRep(Synchronous.NORMAL, 600 / scale, 5);
+        engineRep(Synchronous.NORMAL, 40 / scale, 50);
+        floorRep(Synchronous.NORMAL, 600 / scale, 5);
+    }
+
+    private void throughput() throws Exception {
+        for (Synchronous sync : syncs) {
+            for (int[] shape : shapes()) {
+                int jobs = shape[0];
+                int steps = shape[1];
+                List<Double> engine = new ArrayList<>();
+                List<Double> floor = new ArrayList<>();
+                for (int r = 0; r < reps; r++) {
+                    // Interleaved, so that a noisy neighbour hurts both alike.
+                    engine.add(engineRep(sync, jobs, steps));
+                    floor.add(floorRep(sync, jobs, steps));
+                    progress("throughput %s %dx%d rep %d: engine %.0f steps/s, floor %.0f steps/s", name(sync), jobs, steps,
+                            r + 1, jobs * steps / engine.get(r), jobs * steps / floor.get(r));
+                }
+                List<Double> engineSteps = rate(engine, jobs * steps);
+                List<Double> floorSteps = rate(floor, jobs * steps);
+                double ratio = Stats.median(engineSteps) / Stats.median(floorSteps);
+                String shapeText = jobs + " x " + steps;
+                row("throughput: engine, run(jobId), 1 thread", sync, shapeText, "steps/s", engineSteps, "%.0f",
+                        String.format(Locale.ROOT, "%.2f x floor", ratio));
+                row("throughput: engine, run(jobId), 1 thread", sync, shapeText, "jobs/s", rate(engine, jobs), "%.0f", "");
+                row("floor: plain JDBC, 1 tx per step", sync, shapeText, "steps/s", floorSteps, "%.0f", "1.00 x floor");
+            }
+            rows.add(new String[] {"throughput: workers (1 and 2)", name(sync), "-", "steps/s", "-", "-", "-",
+                "workers: not yet implemented"});
+        }
+    }
+
+    /** Seconds to run J jobs of S no-op steps with run(jobId) on this thread (creation not timed). */
+    private static double engineRep(Synchronous sync, int jobs, int steps) throws IOException {
+        Path dir = Files.createTempDirectory("stepwise-bench-");
+        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+            List<String> ids = createJobs(engine, jobs, steps);
+            long t0 = System.nanoTime();
+            runAll(engine, ids);
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static double floorRep(Synchronous sync, int jobs, int steps) throws IOException, SQLException {
+        Path dir = Files.createTempDirectory("stepwise-floor-");
+        try (Connection c = Floor.open(dir.resolve("floor.db"), sync)) {
+            Floor.prepare(c, jobs, steps);
+            long t0 = System.nanoTime();
+            Floor.run(c, jobs, steps);
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * Per-step overhead of a 1 ms step: the gap between the end of step N's execute (the
+     * listener's afterStepExecuted) and the start of step N+1's execute (taken inside it), and
+     * within that gap the store write (beforeCommit to afterCommit: SQL, COMMIT and fsync).
+     */
+    private void overhead() throws Exception {
+        int jobs = quick ? 20 : 100;
+        int steps = 20;
+        for (Synchronous sync : syncs) {
+            Probe probe = new Probe(jobs * steps);
+            Step sleepy = ctx -> {
+                probe.stepEntered();
+                Thread.sleep(1);
+                return JsonNodeFactory.instance.objectNode();
+            };
+            Path dir = Files.createTempDirectory("stepwise-bench-");
+            try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                    JobEngine engine = engine(store, steps, probe, sleepy)) {
+                runAll(engine, createJobs(engine, quick ? 5 : 20, steps)); // warm-up
+                probe.reset();
+                List<String> ids = createJobs(engine, jobs, steps);
+                for (String id : ids) {
+                    probe.newJob();
+                    Job done = engine.run(id);
+                    check(done);
+                }
+            } finally {
+                deleteTree(dir);
+            }
+            long[] gap = probe.gaps();
+            long[] commit = probe.commits();
+            long[] beyond = probe.beyondCommit();
+            String shape = jobs + " x " + steps + " (1 ms step)";
+            progress("overhead %s: %d boundaries, gap p50 %.0f us p99 %.0f us", name(sync), gap.length,
+                    Stats.percentile(gap, 50) / 1e3, Stats.percentile(gap, 99) / 1e3);
+            pctRow("per-step overhead incl. commit (step N end -> N+1 start)", sync, shape, gap);
+            pctRow("  of which the commit (store.write: SQL + COMMIT + fsync)", sync, shape, commit);
+            pctRow("  overhead beyond the commit", sync, shape, beyond);
+        }
+    }
+
+    /** Per-step cost with 10k, 100k and 1M steps already stored (prefilled with plain JDBC). */
+    private void growth() throws Exception {
+        int[] levels = quick ? new int[] {10_000, 100_000} : new int[] {10_000, 100_000, 1_000_000};
+        int jobs = quick ? 100 : 300;
+        int steps = 5;
+        Synchronous sync = Synchronous.NORMAL;
+        Path dir = Files.createTempDirectory("stepwise-growth-");
+        Path file = dir.resolve("bench.db");
+        try {
+            String manifest;
+            try (SqliteJobStore store = SqliteJobStore.builder(file).synchronous(sync).build();
+                    JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+                // A real completed job's manifest, so prefilled rows are the size of real ones.
+                String id = createJobs(engine, 1, steps).get(0);
+                manifest = engine.run(id).manifest().toString();
+            }
+            long stored = 0;
+            Double first = null;
+            for (int level : levels) {
+                long t0 = System.nanoTime();
+                stored = Prefill.fill(file, stored, level, steps, manifest);
+                progress("growth: prefilled to %d steps in %.1f s", stored, (System.nanoTime() - t0) / 1e9);
+                List<Double> perStepUs = new ArrayList<>();
+                try (SqliteJobStore store = SqliteJobStore.builder(file).synchronous(sync).build();
+                        JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+                    runAll(engine, createJobs(engine, jobs, steps)); // warm the JIT and the page cache
+                    for (int r = 0; r < Math.max(reps, quick ? 1 : 5); r++) {
+                        List<String> ids = createJobs(engine, jobs, steps);
+                        long s0 = System.nanoTime();
+                        runAll(engine, ids);
+                        perStepUs.add((System.nanoTime() - s0) / 1e3 / (jobs * steps));
+                    }
+                }
+                double median = Stats.median(perStepUs);
+                if (first == null) {
+                    first = median;
+                }
+                row("growth: engine per-step cost, " + String.format(Locale.ROOT, "%,d", level) + " steps stored", sync,
+                        jobs + " x " + steps, "us/step", perStepUs, "%.0f",
+                        String.format(Locale.ROOT, "%+.0f%% vs %,d", (median / first - 1) * 100, levels[0]));
+            }
+            progress("growth: database file %d MB", Files.size(file) >> 20);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Heap of an idle engine (store + engine built, nothing run) and after 10,000 completed jobs. */
+    private void memory() throws Exception {
+        int total = quick ? 1_000 : 10_000;
+        int early = total / 10;
+        int steps = 2;
+        Path dir = Files.createTempDirectory("stepwise-bench-");
+        try {
+            long before = heapAfterGc();
+            try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(Synchronous.NORMAL).build();
+                    JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+                long idle = heapAfterGc();
+                runAll(engine, createJobs(engine, early, steps));
+                long afterEarly = heapAfterGc();
+                runAll(engine, createJobs(engine, total - early, steps));
+                long afterAll = heapAfterGc();
+                double perJob = (afterAll - afterEarly) / (double) (total - early);
+                progress("memory: before %d KB, idle %d KB, after %d jobs %d KB, after %d jobs %d KB", before >> 10,
+                        idle >> 10, early, afterEarly >> 10, total, afterAll >> 10);
+                rows.add(new String[] {"memory: heap used, idle engine (store + engine built)", "NORMAL", "-", "MB",
+                    mb(idle), "-", "-", "harness JVM before building: " + mb(before) + " MB; engine+store: +"
+                        + mb(idle - before) + " MB"});
+                rows.add(new String[] {"memory: heap used after " + String.format(Locale.ROOT, "%,d", total)
+                        + " completed jobs + full GC", "NORMAL", total + " x " + steps, "MB", mb(afterAll), "-", "-",
+                    String.format(Locale.ROOT, "growth per job after the first %,d: %.1f bytes", early, perJob)});
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Write transactions per step, counted by a JDBC proxy on the store's data source. */
+    private void commits() throws Exception {
+        int[][] shapes = {{200, 5}, {20, 50}};
+        for (int[] shape : shapes) {
+            int jobs = shape[0];
+            int steps = shape[1];
+            Path dir = Files.createTempDirectory("stepwise-bench-");
+            try {
+                SQLiteConfig config = new SQLiteConfig();
+                config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+                SQLiteDataSource sqlite = new SQLiteDataSource(config);
+                sqlite.setUrl("jdbc:sqlite:" + dir.resolve("bench.db").toAbsolutePath());
+                CountingDataSource counting = new CountingDataSource(sqlite);
+                try (SqliteJobStore store = SqliteJobStore.builder(counting.dataSource).synchronous(Synchronous.NORMAL).build();
+                        JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+                    counting.reset();
+                    List<String> ids = createJobs(engine, jobs, steps);
+                    long create = counting.commits.get();
+                    counting.reset();
+                    runAll(engine, ids);
+                    long run = counting.commits.get();
+                    long begins = counting.begins.get();
+                    double perStep = run / (double) (jobs * steps);
+                    double withCreate = (run + create) / (double) (jobs * steps);
+                    progress("commits %dx%d: create %d, run %d (BEGIN %d)", jobs, steps, create, run, begins);
+                    rows.add(new String[] {"commits per step: run(jobId)", "NORMAL", jobs + " x " + steps, "tx/step",
+                        String.format(Locale.ROOT, "%.3f", perStep), "-", "-",
+                        String.format(Locale.ROOT, "%d COMMITs for %d steps = (S+1)/S is %.3f; with createJob's insert: %.3f",
+                                run, jobs * steps, (steps + 1) / (double) steps, withCreate)});
+                }
+            } finally {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------- helpers
+
+    private static Step noop() {
+        return ctx -> JsonNodeFactory.instance.objectNode();
+    }
+
+    private static JobEngine engine(SqliteJobStore store, int steps, RunListener listener, Step step) {
+        Recipe.Builder recipe = Recipe.builder("bench-s" + steps);
+        for (int i = 0; i < steps; i++) {
+            recipe.step("s" + i, "work");
+        }
+        return JobEngine.builder(store).step("work", step).recipe(recipe.build()).listener(listener).build();
+    }
+
+    private static List<String> createJobs(JobEngine engine, int jobs, int steps) {
+        JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+        List<String> ids = new ArrayList<>(jobs);
+        for (int j = 0; j < jobs; j++) {
+            ids.add(engine.createJob("bench-s" + steps, input).id());
+        }
+        return ids;
+    }
+
+    private static void runAll(JobEngine engine, List<String> ids) {
+        for (String id : ids) {
+            check(engine.run(id));
+        }
+    }
+
+    private static void check(Job done) {
+        if (done.status() != JobStatus.COMPLETED) {
+            throw new IllegalStateException("job " + done.id() + " ended " + done.status() + ": " + done.lastError());
+        }
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f", bytes / 1048576.0);
+    }
+
+    private static List<Double> rate(List<Double> seconds, int count) {
+        return seconds.stream().map(s -> count / s).toList();
+    }
+
+    private void row(String workload, Synchronous sync, String shape, String unit, List<Double> xs, String fmt, String note) {
+        rows.add(new String[] {workload, name(sync), shape, unit, f(fmt, Stats.median(xs)), f(fmt, Stats.min(xs)),
+            f(fmt, Stats.max(xs)), note});
+    }
+
+    private void pctRow(String workload, Synchronous sync, String shape, long[] nanos) {
+        rows.add(new String[] {workload, name(sync), shape, "us p50 / p99",
+            f("%.0f", Stats.percentile(nanos, 50) / 1e3) + " / " + f("%.0f", Stats.percentile(nanos, 99) / 1e3),
+            f("%.0f", Stats.percentile(nanos, 0.0001) / 1e3), f("%.0f", Stats.percentile(nanos, 100) / 1e3),
+            nanos.length + " step boundaries"});
+    }
+
+    private static String f(String fmt, double v) {
+        return String.format(Locale.ROOT, fmt, v);
+    }
+
+    private static String name(Synchronous sync) {
+        return sync.name();
+    }
+
+    private String table() {
+        String[] head = {"workload", "sync", "J x S", "unit", "median", "min", "max", "note"};
+        int[] w = new int[head.length];
+        List<String[]> all = new ArrayList<>();
+        all.add(head);
+        all.addAll(rows);
+        for (String[] r : all) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < all.size(); k++) {
+            String[] r = all.get(k);
+            sb.append('|');
+            for (int i = 0; i < w.length; i++) {
+                boolean number = i >= 4 && i <= 6;
+                String cell = number ? " ".repeat(w[i] - r[i].length()) + r[i] : r[i] + " ".repeat(w[i] - r[i].length());
+                sb.append(' ').append(cell).append(" |");
+            }
+            sb.append('\n');
+            if (k == 0) {
+                sb.append('|');
+                for (int i = 0; i < w.length; i++) {
+                    boolean number = i >= 4 && i <= 6;
+                    sb.append(' ').append("-".repeat(Math.max(3, w[i]) - (number ? 1 : 0))).append(number ? ":" : "").append(" |");
+                }
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    static void progress(String fmt, Object... args) {
+        System.err.println("[bench] " + String.format(Locale.ROOT, fmt, args));
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Timestamps of the overhead workload, all on the runner's thread. */
+    private static final class Probe implements RunListener {
+        private final long[] gaps;
+        private final long[] commits;
+        private int n;
+        private long afterExec;
+        private long beforeCommit;
+        private long commitSinceExec;
+
+        Probe(int capacity) {
+            gaps = new long[capacity];
+            commits = new long[capacity];
+        }
+
+        void reset() {
+            n = 0;
+            newJob();
+        }
+
+        void newJob() {
+            afterExec = 0;
+            commitSinceExec = 0;
+        }
+
+        void stepEntered() {
+            long now = System.nanoTime();
+            if (afterExec != 0 && n < gaps.length) {
+                gaps[n] = now - afterExec;
+                commits[n] = commitSinceExec;
+                n++;
+            }
+            afterExec = 0;
+            commitSinceExec = 0;
+        }
+
+        @Override
+        public void afterStepExecuted(String jobId, String stepKey) {
+            afterExec = System.nanoTime();
+            commitSinceExec = 0;
+        }
+
+        @Override
+        public void beforeCommit(String jobId, boolean terminal) {
+            beforeCommit = System.nanoTime();
+        }
+
+        @Override
+        public void afterCommit(String jobId, boolean terminal) {
+            if (afterExec != 0) {
+                commitSinceExec += System.nanoTime() - beforeCommit;
+            }
+        }
+
+        long[] gaps() {
+            return java.util.Arrays.copyOf(gaps, n);
+        }
+
+        long[] commits() {
+            return java.util.Arrays.copyOf(commits, n);
+        }
+
+        long[] beyondCommit() {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = gaps[i] - commits[i];
+            }
+            return out;
+        }
+    }
+}
