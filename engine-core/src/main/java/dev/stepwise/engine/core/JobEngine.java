@@ -249,11 +249,26 @@ public final class JobEngine implements AutoCloseable {
      *                                step types, an invalid schema, a missing config reference
      */
     public Recipe publishRecipe(JsonNode document) {
+        return publishRecipe(document, false);
+    }
+
+    /**
+     * @param seed when true, content equal to ANY stored version is a no-op (start-up seeding
+     *             must not undo a newer publish); when false, only the latest version counts
+     */
+    private Recipe publishRecipe(JsonNode document, boolean seed) {
         Recipe recipe = RecipeValidator.validate(document, services.steps().keySet(), services.store());
         ObjectNode content = recipe.toJson();
         content.remove("version");
-        VersionedDocument doc = services.store().publish(DocumentKind.RECIPE, recipe.slug(), content,
-                Json.sha256(Json.canonical(content)), services.now());
+        String hash = Json.sha256(Json.canonical(content));
+        if (seed) {
+            Optional<VersionedDocument> same = services.store().findVersions(DocumentKind.RECIPE, recipe.slug()).stream()
+                    .filter(d -> d.contentHash().equals(hash)).findFirst();
+            if (same.isPresent()) {
+                return recipe.withVersion(same.get().version());
+            }
+        }
+        VersionedDocument doc = services.store().publish(DocumentKind.RECIPE, recipe.slug(), content, hash, services.now());
         LOG.debug("recipe {} is at version {}", recipe.slug(), doc.version());
         return recipe.withVersion(doc.version());
     }
@@ -310,6 +325,10 @@ public final class JobEngine implements AutoCloseable {
      * @throws InvalidRecipeException if the entry is not valid (e.g. a literal secret)
      */
     public VersionedDocument putConfig(DocumentKind kind, String key, JsonNode value) {
+        return putConfig(kind, key, value, false);
+    }
+
+    private VersionedDocument putConfig(DocumentKind kind, String key, JsonNode value, boolean seed) {
         List<String> problems = new ArrayList<>();
         if (!kind.isConfig()) {
             problems.add("kind must be prompt, preset or provider, was " + kind + " (publish recipes with publishRecipe)");
@@ -328,7 +347,15 @@ public final class JobEngine implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new InvalidRecipeException(kind + "/" + key, problems);
         }
-        return services.store().publish(kind, key, value.deepCopy(), Json.sha256(Json.canonical(value)), services.now());
+        String hash = Json.sha256(Json.canonical(value));
+        if (seed) {
+            Optional<VersionedDocument> same = services.store().findVersions(kind, key).stream()
+                    .filter(d -> d.contentHash().equals(hash)).findFirst();
+            if (same.isPresent()) {
+                return same.get();
+            }
+        }
+        return services.store().publish(kind, key, value.deepCopy(), hash, services.now());
     }
 
     /**
@@ -632,8 +659,9 @@ public final class JobEngine implements AutoCloseable {
         }
 
         /**
-         * Seeds a recipe: {@link #build()} publishes it (a no-op when the latest version in the
-         * store has the same content; otherwise it becomes the next version).
+         * Seeds a recipe: {@link #build()} publishes it, unless a stored version (any, not only
+         * the latest) has the same content, so seeding at every start-up never undoes a newer
+         * version published since.
          *
          * @param recipe the recipe (its version is ignored)
          * @return this
@@ -698,7 +726,8 @@ public final class JobEngine implements AutoCloseable {
         }
 
         /**
-         * Seeds a config entry: {@link #build()} sets it (before the recipes, which may refer to it).
+         * Seeds a config entry: {@link #build()} sets it (before the recipes, which may refer to it),
+         * unless a stored version of it already has this value.
          *
          * @param kind  prompt, preset or provider
          * @param key   its key
@@ -818,13 +847,13 @@ public final class JobEngine implements AutoCloseable {
             }
             JobEngine engine = new JobEngine(this);
             for (Object[] c : configs) {
-                engine.putConfig((DocumentKind) c[0], (String) c[1], (JsonNode) c[2]);
+                engine.putConfig((DocumentKind) c[0], (String) c[1], (JsonNode) c[2], true);
             }
             for (Recipe r : recipes) {
-                engine.publishRecipe(r);
+                engine.publishRecipe(r.toJson(), true);
             }
             for (JsonNode doc : recipeDocuments) {
-                engine.publishRecipe(doc);
+                engine.publishRecipe(doc, true);
             }
             LOG.info("stepwise engine {}: {} step types, {} recipes seeded, leaseTtl={}, heartbeatInterval={}, maxInterruptions={}, store={}",
                     runnerId, steps.size(), recipes.size() + recipeDocuments.size(), leaseTtl, heartbeatInterval,

@@ -503,7 +503,7 @@ public final class StepwiseCli {
             WordCount.registerSteps(b, dir.resolve(REPORT_DIR));
             Greeting.registerSteps(b);
             // The bundled recipes and prompt, unless the database already holds their content.
-            JobEngine engine = Catalog.seed(b, store).build();
+            JobEngine engine = Catalog.seed(b).build();
             return new Session(store, engine);
         } catch (RuntimeException e) {
             store.close();

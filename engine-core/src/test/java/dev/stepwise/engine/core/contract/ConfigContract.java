@@ -224,6 +224,18 @@ public abstract class ConfigContract {
                 .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json").build();
         engines.add(second);
         assertEquals(List.of(1, 1), second.recipes().stream().map(Recipe::version).toList(), "seeding again is a no-op");
+        // a newer version published since start-up is not undone by seeding the old content again
+        second.publishRecipe(echoRecipe("from-file", "changed"));
+        JobEngine third = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
+                .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
+        engines.add(third);
+        third.putConfig(DocumentKind.PROMPT, "p", json("{\"v\":2}"));
+        JobEngine fourth = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
+                .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
+        engines.add(fourth);
+        assertEquals(2, fourth.recipe("from-file", null).version());
+        assertEquals("changed", fourth.recipe("from-file", null).steps().get(0).params().get("p").asString());
+        assertEquals(2, fourth.config(DocumentKind.PROMPT, "p", null).orElseThrow().version());
         assertThrows(InvalidInputException.class, () -> second.createJob("seeded", json("{\"n\":\"x\"}")));
         Files.writeString(recipes.resolve("b.json"), "{not json");
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
