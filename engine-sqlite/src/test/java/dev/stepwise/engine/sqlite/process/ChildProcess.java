@@ -6,12 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Starts {@link CrashChild} in a child JVM with this test JVM's classpath. */
+/** Starts a test main class ({@link CrashChild} by default) in a child JVM with this test JVM's classpath. */
 final class ChildProcess {
     private ChildProcess() {
     }
 
     static Process start(Path log, String... args) throws IOException {
+        return start(CrashChild.class, log, args);
+    }
+
+    static Process start(Class<?> main, Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx128m");
@@ -20,7 +24,7 @@ final class ChildProcess {
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(CrashChild.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
