@@ -62,6 +62,12 @@ import tools.jackson.databind.JsonNode;
  *       database with a newer schema.</li>
  * </ul>
  *
+ * <p>The queue: {@link #claimNext} takes the best runnable job in one {@code BEGIN IMMEDIATE}
+ * transaction (through the index {@code jobs_claim}), and {@link #insertJob} looks a job's
+ * idempotency key up in the same transaction as its insert (a unique index backs it), so
+ * workers and submitters in several processes on one file never claim a job twice or create
+ * two jobs for one key.
+ *
  * <p>Versioned documents (recipes, prompts, presets, providers) are rows of one table; a
  * published version is never updated or deleted (triggers in the schema refuse it).
  *

@@ -312,6 +312,61 @@ class SqliteQueueTest {
         }
     }
 
+    @Test
+    void twoProcessesRaceOnOneKeyAndClaimEveryJobExactlyOnce() throws Exception {
+        int jobs = 200;
+        for (int i = 0; i < jobs; i++) {
+            store.insertJob(job(String.format("J%03d", i), i).toBuilder().priority(i % 3).build(), List.of(), List.of());
+        }
+        store.close();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        long startAt = System.currentTimeMillis() + 3000;
+        List<Process> children = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            children.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", QueueWorker.class.getName(), file.toString(), "p" + p,
+                    "4", Long.toString(startAt))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("p" + p + ".log").toFile())
+                    .start());
+        }
+        Set<String> keyIds = new HashSet<>();
+        Map<String, String> claimedBy = new HashMap<>();
+        List<String> duplicates = new ArrayList<>();
+        for (int p = 0; p < children.size(); p++) {
+            Process child = children.get(p);
+            assertTrue(child.waitFor(3, TimeUnit.MINUTES), "child " + p + " did not finish");
+            String output = java.nio.file.Files.readString(dir.resolve("p" + p + ".log"));
+            assertEquals(0, child.exitValue(), output);
+            for (String line : output.lines().toList()) {
+                if (line.startsWith("key=")) {
+                    keyIds.add(line.substring("key=".length()));
+                } else if (line.startsWith("claimed=")) {
+                    String[] parts = line.split(" by=");
+                    if (claimedBy.put(parts[0].substring("claimed=".length()), parts[1]) != null) {
+                        duplicates.add(line);
+                    }
+                }
+            }
+        }
+        store = SqliteJobStore.builder(file).build();
+        assertEquals(1, keyIds.size(), keyIds.toString());
+        String keyed = keyIds.iterator().next();
+        List<Job> stored = all();
+        assertEquals(jobs + 1, stored.size());
+        assertEquals(List.of(), duplicates);
+        // The keyed job was inserted before its inserter's claims began, so it was claimed too.
+        assertEquals(jobs + 1, claimedBy.size());
+        for (Job j : stored) {
+            assertEquals(JobStatus.RUNNING, j.status(), j.id());
+            assertEquals(1, j.epoch(), j.id());
+            assertEquals(claimedBy.get(j.id()), j.leaseOwner(), j.id());
+        }
+        assertEquals(QueueWorker.KEY, store.findJob(keyed).orElseThrow().idempotencyKey());
+        assertEquals(1, store.findSteps(keyed).size());
+        assertEquals(1, store.findLogs(keyed, 0, 100).size());
+    }
+
     // ------------------------------------------------------------------------------- query plans
 
     @Test
