@@ -39,7 +39,14 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
-    public synchronized void insertJob(Job job, List<JobStep> jobSteps, List<LogEntry> entries) {
+    public synchronized Job insertJob(Job job, List<JobStep> jobSteps, List<LogEntry> entries) {
+        if (job.idempotencyKey() != null) {
+            for (Job existing : jobs.values()) {
+                if (job.idempotencyKey().equals(existing.idempotencyKey())) {
+                    return copy(existing);
+                }
+            }
+        }
         if (jobs.containsKey(job.id())) {
             throw new StoreException("job " + job.id() + " already exists");
         }
@@ -51,6 +58,32 @@ public final class InMemoryJobStore implements JobStore {
         rows.sort(Comparator.comparingInt(JobStep::stepOrder));
         steps.put(job.id(), rows);
         append(entries);
+        return copy(job);
+    }
+
+    @Override
+    public synchronized Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt,
+            Map<String, Integer> recipeLimits) {
+        Map<String, Integer> runningBySlug = new HashMap<>();
+        for (Job j : jobs.values()) {
+            if (j.status() == JobStatus.RUNNING) {
+                runningBySlug.merge(j.recipeSlug(), 1, Integer::sum);
+            }
+        }
+        Optional<Job> next = jobs.values().stream()
+                .filter(j -> j.status() == JobStatus.PENDING && !j.runAt().isAfter(now))
+                .filter(j -> !recipeLimits.containsKey(j.recipeSlug())
+                        || runningBySlug.getOrDefault(j.recipeSlug(), 0) < recipeLimits.get(j.recipeSlug()))
+                .min(Comparator.comparing((Job j) -> -j.priority()).thenComparing(Job::runAt).thenComparing(Job::id));
+        if (next.isEmpty()) {
+            return Optional.empty();
+        }
+        Job j = next.get();
+        Job claimed = j.toBuilder().status(JobStatus.RUNNING).leaseOwner(owner).leaseExpiresAt(leaseExpiresAt)
+                .epoch(j.epoch() + 1).startedAt(j.startedAt() == null ? now : j.startedAt()).finishedAt(null)
+                .updatedAt(now).build();
+        jobs.put(j.id(), claimed);
+        return Optional.of(copy(claimed));
     }
 
     @Override

@@ -56,6 +56,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -90,6 +91,9 @@ public final class JobEngine implements AutoCloseable {
     private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
     private static final java.util.regex.Pattern CONFIG_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
+    /** Default most steps of one job running at once (recipes with {@code dependsOn}). */
+    public static final int DEFAULT_JOB_PARALLELISM = 4;
+
     /** Default: recover orphaned jobs when the engine is built. */
     public static final boolean DEFAULT_RECOVER_ON_START = true;
 
@@ -101,10 +105,15 @@ public final class JobEngine implements AutoCloseable {
     private ScheduledExecutorService heartbeatExecutor;
     private volatile boolean closed;
 
+    private ExecutorService stepExecutor;
+    private final ExecutorService hostStepExecutor;
+    private final List<Workers> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private JobEngine(Builder b) {
+        this.hostStepExecutor = b.stepExecutor;
         this.services = new EngineServices(b.store, Map.copyOf(b.steps), List.copyOf(b.writers), b.clock, b.runnerId,
                 b.leaseTtl, b.heartbeatInterval, b.maxInterruptions, this::heartbeats, new ConcurrentHashMap<>(),
-                b.listener, b.secretResolver);
+                b.listener, b.secretResolver, b.jobParallelism, this::stepExecutor);
     }
 
     /**
@@ -142,6 +151,46 @@ public final class JobEngine implements AutoCloseable {
      * @throws InvalidInputException    if the input is not an object or fails the recipe's input schema (nothing written)
      */
     public Job createJob(String recipeSlug, Integer version, JsonNode input) {
+        return create(recipeSlug, input, SubmitOptions.defaults().withRecipeVersion(version));
+    }
+
+    /**
+     * Submits a job for the workers: creates it {@code pending} (runnable from
+     * {@code options.runAt()}, at {@code options.priority()}) and returns at once, waking an
+     * idle worker of this engine. Submitting again with the same idempotency key returns the
+     * existing job instead of creating a second one, also when processes race.
+     *
+     * @param recipeSlug the recipe
+     * @param input      the job input
+     * @param options    version, run-at, priority, idempotency key
+     * @return the job (new, or the existing one with the same idempotency key)
+     * @throws UnknownRecipeException   if no such recipe exists (nothing written)
+     * @throws InvalidInputException    if the input fails the recipe's schema (nothing written)
+     */
+    public Job submit(String recipeSlug, JsonNode input, SubmitOptions options) {
+        Job job = create(recipeSlug, input, Objects.requireNonNull(options, "options"));
+        for (Workers w : workers) {
+            w.wake();
+        }
+        return job;
+    }
+
+    /**
+     * Starts worker loops that claim and run submitted jobs until {@link Workers#close()} (or
+     * {@link #close()}).
+     *
+     * @param options how many, poll interval, grace period, per-recipe limits, executor
+     * @return the running workers
+     */
+    public Workers startWorkers(WorkerOptions options) {
+        ensureOpen();
+        Workers w = new Workers(services, options, this::recover);
+        workers.add(w);
+        return w;
+    }
+
+    private Job create(String recipeSlug, JsonNode input, SubmitOptions options) {
+        Integer version = options.recipeVersion();
         Recipe recipe = recipe(recipeSlug, version);
         for (StepDefinition def : recipe.steps()) {
             if (!services.steps().containsKey(def.type())) {
@@ -179,12 +228,14 @@ public final class JobEngine implements AutoCloseable {
             rows.add(JobStep.pending(id + "-" + i, id, def.key(), i, def.type()));
         }
         Job job = Job.builder().id(id).recipeId(recipe.id()).recipeSlug(recipe.slug()).recipeVersion(recipe.version())
-                .input(in.deepCopy()).status(JobStatus.PENDING).createdAt(now).updatedAt(now).build();
+                .input(in.deepCopy()).status(JobStatus.PENDING).createdAt(now).updatedAt(now)
+                .runAt(options.runAt() == null ? now : options.runAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                .priority(options.priority()).idempotencyKey(options.idempotencyKey()).build();
         job = job.toBuilder().manifest(Manifests.build(job, rows, snapshots).toJson()).build();
-        services.store().insertJob(job, rows,
+        Job stored = services.store().insertJob(job, rows,
                 List.of(new LogEntry(0, id, null, 0, now, LogLevel.INFO, "job created from recipe " + recipe.id())));
-        LOG.debug("created job {} from recipe {}", id, recipe.id());
-        return job;
+        LOG.debug("created job {} from recipe {}", stored.id(), recipe.id());
+        return stored;
     }
 
     /**
@@ -503,13 +554,40 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
-    /** Stops the heartbeat thread. Does not close the store (the host owns it). */
+    private ExecutorService stepExecutor() {
+        if (hostStepExecutor != null) {
+            return hostStepExecutor;
+        }
+        synchronized (heartbeatLock) {
+            ensureOpen();
+            if (stepExecutor == null) {
+                java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+                stepExecutor = Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "stepwise-step-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            return stepExecutor;
+        }
+    }
+
+    /**
+     * Stops the workers gracefully (see {@link Workers#close()}), then the heartbeat and step
+     * threads. Does not close the store (the host owns it).
+     */
     @Override
     public void close() {
+        for (Workers w : workers) {
+            w.close();
+        }
         synchronized (heartbeatLock) {
             closed = true;
             if (heartbeatExecutor != null) {
                 heartbeatExecutor.shutdownNow();
+            }
+            if (stepExecutor != null) {
+                stepExecutor.shutdownNow();
             }
         }
     }
@@ -522,6 +600,8 @@ public final class JobEngine implements AutoCloseable {
         private final List<JsonNode> recipeDocuments = new ArrayList<>();
         private final List<Object[]> configs = new ArrayList<>();
         private SecretResolver secretResolver = Secrets.ENVIRONMENT;
+        private int jobParallelism = DEFAULT_JOB_PARALLELISM;
+        private ExecutorService stepExecutor;
         private final List<ManifestWriter> writers = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private String runnerId;
@@ -631,6 +711,28 @@ public final class JobEngine implements AutoCloseable {
         }
 
         /**
+         * @param n most steps of one job running at once, for recipes with {@code dependsOn}
+         *          (default {@value #DEFAULT_JOB_PARALLELISM})
+         * @return this
+         */
+        public Builder jobParallelism(int n) {
+            this.jobParallelism = n;
+            return this;
+        }
+
+        /**
+         * @param executor runs steps off the runner's thread (steps with a timeout, parallel
+         *                 steps, steps run by workers); it must not bound the number of tasks
+         *                 below workers x job parallelism. Default: an internal cached pool of
+         *                 daemon threads {@code stepwise-step-N}. The host shuts it down.
+         * @return this
+         */
+        public Builder stepExecutor(ExecutorService executor) {
+            this.stepExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
          * @param resolver resolves secret references in provider config (default: {@code env:NAME}
          *                 from the environment)
          * @return this
@@ -704,6 +806,9 @@ public final class JobEngine implements AutoCloseable {
             if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || heartbeatInterval.compareTo(leaseTtl) >= 0) {
                 throw new IllegalArgumentException("heartbeatInterval must be positive and shorter than leaseTtl ("
                         + leaseTtl + "), was " + heartbeatInterval);
+            }
+            if (jobParallelism < 1) {
+                throw new IllegalArgumentException("jobParallelism must be >= 1, was " + jobParallelism);
             }
             if (maxInterruptions < 0) {
                 throw new IllegalArgumentException("maxInterruptions must be >= 0, was " + maxInterruptions);

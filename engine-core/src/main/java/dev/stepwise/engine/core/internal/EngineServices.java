@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -35,11 +36,13 @@ import tools.jackson.databind.JsonNode;
  * @param active            handles of jobs running here, by job id
  * @param listener          test and observability hooks
  * @param secrets           resolves secret references in config
+ * @param jobParallelism    most steps of one job running at once
+ * @param stepExecutor      runs steps off the runner's thread (timeouts, parallel steps, workers)
  */
 public record EngineServices(JobStore store, Map<String, Step> steps, List<ManifestWriter> writers, Clock clock,
         String runnerId, Duration leaseTtl, Duration heartbeatInterval, int maxInterruptions,
         Supplier<ScheduledExecutorService> heartbeats, ConcurrentHashMap<String, RunHandle> active,
-        RunListener listener, SecretResolver secrets) {
+        RunListener listener, SecretResolver secrets, int jobParallelism, Supplier<ExecutorService> stepExecutor) {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineServices.class);
 

@@ -11,6 +11,8 @@ import java.util.List;
 public final class RunHandle {
     private volatile boolean cancelRequested;
     private volatile boolean leaseLost;
+    private volatile long stopDeadlineNanos;
+    private volatile boolean stopRequested;
     private final List<LogEntry> pendingLogs = new ArrayList<>();
 
     /** Marks the job as cancelled: no further step starts. */
@@ -21,6 +23,27 @@ public final class RunHandle {
     /** @return whether a cancel was requested */
     public boolean cancelRequested() {
         return cancelRequested;
+    }
+
+    /**
+     * Asks the runner to stop starting steps and hand the job back once its running steps
+     * finish, or when the deadline passes (a graceful shutdown).
+     *
+     * @param deadlineNanos {@link System#nanoTime()} after which running steps are abandoned
+     */
+    public void requestStop(long deadlineNanos) {
+        stopDeadlineNanos = deadlineNanos;
+        stopRequested = true;
+    }
+
+    /** @return whether a stop was requested */
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** @return the stop deadline ({@link System#nanoTime()} scale) */
+    public long stopDeadlineNanos() {
+        return stopDeadlineNanos;
     }
 
     /** Marks the lease as lost: the runner's next write will be refused. */

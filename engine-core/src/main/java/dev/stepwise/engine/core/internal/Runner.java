@@ -15,17 +15,25 @@ import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.StepTimeoutException;
 import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.api.UnknownJobException;
 import dev.stepwise.engine.api.UnknownStepTypeException;
 import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
-import dev.stepwise.engine.core.RunListener;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,19 +42,27 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Runs one job to a terminal state on the caller's thread, following the ADR's flow. Writes
- * are batched so that each step boundary costs one transaction: the claim rides with the
- * first step's {@code running} record, and each step's result rides with the next step's
+ * Runs one job to a terminal state (or hands it back), following the ADR's flow. Writes are
+ * batched so that each step boundary costs one transaction: the claim rides with the first
+ * step's {@code running} record, and each step's result rides with the next step's
  * {@code running} record (or with the job's terminal status).
+ *
+ * <p>Sequential recipes without timeouts execute on the caller's thread. Steps with a timeout,
+ * steps of a dependency graph (several at once, up to the job parallelism) and every step run
+ * by a worker execute on the engine's step executor; the runner's thread alone writes to the
+ * store.
  */
 public final class Runner {
     /** Skip reason of a step whose valid checkpoint was reused. */
     public static final String SKIP_CHECKPOINT = "checkpoint";
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+    private static final Random JITTER = new Random();
 
     private final EngineServices services;
     private final String jobId;
+    private final Job preClaimed;
+    private final boolean workerMode;
     private final RunHandle handle = new RunHandle();
 
     private Job job;
@@ -54,23 +70,59 @@ public final class Runner {
     private final Map<String, JobStep> dirty = new LinkedHashMap<>();
     private JsonNode snapshots;
     private WriteGuard guard;
-    private boolean claimed;
+    private volatile boolean claimed;
     private boolean writeManifest;
     private long runStartNanos;
 
+    private Recipe recipe;
+    private Map<String, Step> impls;
+    private List<List<Integer>> deps;
+    private final Map<String, JsonNode> outputs = new HashMap<>();
+    private final Set<Integer> done = new HashSet<>();
+    private final Map<Integer, Execution> running = new HashMap<>();
+    private final Map<Integer, Long> delayed = new HashMap<>();
+    private final BlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private String failure;
+    private Instant durableRetryAt;
+    private long executionSeq;
+
     /**
+     * A runner for {@code run(jobId)}: it claims the job itself.
+     *
      * @param services the engine's services
      * @param jobId    the job to run
      */
     public Runner(EngineServices services, String jobId) {
         this.services = services;
         this.jobId = jobId;
+        this.preClaimed = null;
+        this.workerMode = false;
+    }
+
+    /**
+     * A runner for a worker: the job was claimed by the store's {@code claimNext}; retries are
+     * durable (the job goes back to {@code pending} with a later {@code runAt}).
+     *
+     * @param services the engine's services
+     * @param claimedJob the job, {@code running} under this engine's lease
+     */
+    public Runner(EngineServices services, Job claimedJob) {
+        this.services = services;
+        this.jobId = claimedJob.id();
+        this.preClaimed = claimedJob;
+        this.workerMode = true;
+    }
+
+    /** @return this run's shared state (cancel and stop signals) */
+    public RunHandle handle() {
+        return handle;
     }
 
     /**
      * Runs the job.
      *
-     * @return the job in its terminal state (or handed back {@code pending} if never claimed)
+     * @return the job as committed at the end: terminal, or {@code pending} when handed back
+     *         (durable retry, graceful stop)
      * @throws UnknownJobException        if the job does not exist
      * @throws IllegalTransitionException if the job is completed, failed or cancelled
      * @throws JobBusyException           if another runner holds its lease
@@ -79,26 +131,40 @@ public final class Runner {
      * @throws StoreException             if the store failed and the failure could not be recorded
      */
     public Job run() {
-        Job read = services.store().findJob(jobId).orElseThrow(() -> new UnknownJobException(jobId));
+        Job read = preClaimed != null ? preClaimed
+                : services.store().findJob(jobId).orElseThrow(() -> new UnknownJobException(jobId));
         Instant now = services.now();
-        checkRunnable(read, now);
-        Recipe recipe = Manifests.recipeOf(read);
-        Map<String, Step> impls = resolveSteps(recipe);
+        if (preClaimed == null) {
+            checkRunnable(read, now);
+        }
+        recipe = Manifests.recipeOf(read);
         snapshots = Manifests.snapshotsOf(read);
+        try {
+            impls = resolveSteps(recipe);
+        } catch (UnknownStepTypeException e) {
+            if (preClaimed != null) {
+                handBackUnrunnable(read, e);
+            }
+            throw e;
+        }
         steps.addAll(services.store().findSteps(jobId));
         if (steps.size() != recipe.steps().size()) {
             throw new StoreException("job " + jobId + " has " + steps.size() + " step rows but its recipe "
                     + recipe.id() + " has " + recipe.steps().size() + " steps; the store is inconsistent");
         }
+        deps = dependencies(recipe);
         runStartNanos = System.nanoTime();
-        claim(read, now);
+        prepare(read, now);
         services.active().put(jobId, handle);
         ScheduledFuture<?> heartbeat = startHeartbeat();
         try {
-            return execute(recipe, impls);
+            return loop();
         } finally {
             heartbeat.cancel(false);
             services.active().remove(jobId, handle);
+            for (Execution e : running.values()) {
+                e.abandon();
+            }
         }
     }
 
@@ -119,35 +185,76 @@ public final class Runner {
         }
     }
 
-    private Map<String, Step> resolveSteps(Recipe recipe) {
-        Map<String, Step> impls = new LinkedHashMap<>();
-        for (StepDefinition def : recipe.steps()) {
+    private Map<String, Step> resolveSteps(Recipe r) {
+        Map<String, Step> out = new LinkedHashMap<>();
+        for (StepDefinition def : r.steps()) {
             Step impl = services.steps().get(def.type());
             if (impl == null) {
-                throw new UnknownStepTypeException(recipe.id(), def.key(), def.type(), services.steps().keySet());
+                throw new UnknownStepTypeException(r.id(), def.key(), def.type(), services.steps().keySet());
             }
-            impls.put(def.key(), impl);
+            out.put(def.key(), impl);
         }
-        return impls;
+        return out;
     }
 
-    /** Prepares the claim; it is committed with the first write (guard: claimable at the read epoch). */
-    private void claim(Job read, Instant now) {
-        guard = new WriteGuard.Claimable(read.epoch(), now);
-        job = read.toBuilder()
-                .status(JobStatus.RUNNING)
-                .epoch(read.epoch() + 1)
-                .leaseOwner(services.runnerId())
-                .leaseExpiresAt(now.plus(services.leaseTtl()))
-                .startedAt(read.startedAt() == null ? now : read.startedAt())
-                .finishedAt(null)
-                .lastError(null)
-                .updatedAt(now)
-                .build();
+    /** A worker claimed a job whose step type this engine lacks: give it back for another engine. */
+    private void handBackUnrunnable(Job claimedJob, UnknownStepTypeException e) {
+        Instant now = services.now();
+        Job back = claimedJob.toBuilder().status(JobStatus.PENDING).leaseOwner(null).leaseExpiresAt(null)
+                .runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
+        try {
+            services.store().write(new JobWrite(back, new WriteGuard.Owner(claimedJob.epoch(), claimedJob.leaseOwner()),
+                    List.of(), List.of(entry(null, 0, LogLevel.WARN, "runner " + claimedJob.leaseOwner()
+                            + " cannot run it: " + e.getMessage())), false, false));
+        } catch (EngineException second) {
+            e.addSuppressed(second);
+        }
+    }
+
+    /** Sequential recipes: each step depends on all before it. Graphs: on its dependsOn. */
+    private static List<List<Integer>> dependencies(Recipe r) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < r.steps().size(); i++) {
+            index.put(r.steps().get(i).key(), i);
+        }
+        boolean graph = r.isGraph();
+        List<List<Integer>> out = new ArrayList<>();
+        for (int i = 0; i < r.steps().size(); i++) {
+            List<Integer> d = new ArrayList<>();
+            if (graph) {
+                r.steps().get(i).dependsOn().forEach(k -> d.add(index.get(k)));
+            } else {
+                for (int j = 0; j < i; j++) {
+                    d.add(j);
+                }
+            }
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** Prepares the claim (committed with the first write unless a worker already claimed). */
+    private void prepare(Job read, Instant now) {
+        if (preClaimed != null) {
+            guard = new WriteGuard.Owner(read.epoch(), read.leaseOwner());
+            job = read.toBuilder().lastError(null).updatedAt(now).build();
+        } else {
+            guard = new WriteGuard.Claimable(read.epoch(), now);
+            job = read.toBuilder()
+                    .status(JobStatus.RUNNING)
+                    .epoch(read.epoch() + 1)
+                    .leaseOwner(services.runnerId())
+                    .leaseExpiresAt(now.plus(services.leaseTtl()))
+                    .startedAt(read.startedAt() == null ? now : read.startedAt())
+                    .finishedAt(null)
+                    .lastError(null)
+                    .updatedAt(now)
+                    .build();
+        }
         if (read.cancelRequested()) {
             handle.requestCancel();
         }
-        log(null, 0, LogLevel.INFO, "run started by runner " + services.runnerId() + " (epoch " + job.epoch() + ")");
+        log(null, 0, LogLevel.INFO, "run started by runner " + job.leaseOwner() + " (epoch " + job.epoch() + ")");
         for (int i = 0; i < steps.size(); i++) {
             JobStep s = steps.get(i);
             if (s.status() == StepStatus.RUNNING) {
@@ -162,69 +269,301 @@ public final class Runner {
         writeManifest = true;
     }
 
-    private Job execute(Recipe recipe, Map<String, Step> impls) {
-        Map<String, JsonNode> outputs = new LinkedHashMap<>();
-        for (int i = 0; i < steps.size(); i++) {
-            StepDefinition def = recipe.steps().get(i);
-            JobStep row = steps.get(i);
-            if (handle.cancelRequested() || job.cancelRequested()) {
-                return finish(JobStatus.CANCELLED, null, "cancelled before step '" + def.key() + "'");
-            }
-            if (row.interruptions() > services.maxInterruptions()) {
-                String why = "step '" + def.key() + "' was interrupted " + row.interruptions()
-                        + " times (its process died while running it; limit " + services.maxInterruptions()
-                        + "); failing the job as a poison pill";
-                set(i, row.toBuilder().status(StepStatus.FAILED).error(why).build());
-                return finish(JobStatus.FAILED, why, why);
-            }
-            Step impl = impls.get(def.key());
-            String hash = Json.inputHash(def.key(), def.type(), impl.version(), def.params(), job.input(), outputs);
-            if (row.status().hasOutput() && hash.equals(row.inputHash()) && row.outputRefs() != null) {
-                set(i, row.toBuilder().status(StepStatus.SKIPPED).skipReason(SKIP_CHECKPOINT).build());
-                outputs.put(def.key(), row.outputRefs());
-                log(def.key(), row.attempts(), LogLevel.INFO, "checkpoint reused (input hash " + hash.substring(0, 12) + "...)");
-                progress(i + 1, def.key());
-                continue;
-            }
-            int attempt = row.attempts() + 1;
-            Instant started = services.now();
-            JobStep running = row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(hash)
-                    .startedAt(started).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0)
-                    .build();
-            services.listener().beforeRunningRecord(jobId, def.key());
-            set(i, running);
-            job = job.toBuilder().currentStep(def.key()).build();
-            log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");
-            Job failedOnStore = commit(false);
-            if (failedOnStore != null) {
-                return failedOnStore;
-            }
+    // ------------------------------------------------------------------ the loop
 
-            DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), attempt, job.input(),
-                    def.params(), outputs, hash, handle, services.clock(), snapshots, services.secrets());
-            long t0 = System.nanoTime();
-            Outcome outcome = checked(invoke(impl, ctx, def.key()), def, ctx);
-            long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            services.listener().afterStepExecuted(jobId, def.key());
-            Instant ended = services.now();
-            if (outcome instanceof Outcome.Succeeded ok) {
-                set(i, running.toBuilder().status(StepStatus.SUCCESS).outputRefs(ok.output()).durationMs(durationMs)
-                        .completedAt(ended).build());
-                outputs.put(def.key(), ok.output());
-                log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " succeeded in " + durationMs + " ms");
-                progress(i + 1, def.key());
-            } else {
-                Outcome.Failed f = (Outcome.Failed) outcome;
-                set(i, running.toBuilder().status(StepStatus.FAILED).error(f.reason()).durationMs(durationMs)
-                        .completedAt(ended).build());
-                log(def.key(), attempt, LogLevel.ERROR, "attempt " + attempt + " failed: " + f.reason());
-                if (f.cancelled()) {
-                    return finish(JobStatus.CANCELLED, null, "cancelled during step '" + def.key() + "'");
+    private Job loop() {
+        int n = steps.size();
+        while (true) {
+            boolean cancelled = handle.cancelRequested() || job.cancelRequested();
+            boolean stopping = handle.stopRequested();
+            List<Integer> toStart = new ArrayList<>();
+            if (failure == null && !cancelled && !stopping && durableRetryAt == null) {
+                schedule(toStart);
+            }
+            if (!toStart.isEmpty()) {
+                for (int i : toStart) {
+                    markRunning(i);
                 }
-                return finish(JobStatus.FAILED, "step '" + def.key() + "' failed: " + f.reason(), null);
+                Job failedOnStore = commit(false);
+                if (failedOnStore != null) {
+                    return failedOnStore;
+                }
+                for (int i : toStart) {
+                    launch(i);
+                }
+            } else if (!dirty.isEmpty() && (!running.isEmpty() || !delayed.isEmpty())) {
+                Job failedOnStore = commit(false); // checkpoint results while other steps still run
+                if (failedOnStore != null) {
+                    return failedOnStore;
+                }
+            }
+            if (running.isEmpty()) {
+                if (failure != null) {
+                    return finish(JobStatus.FAILED, failure, null);
+                }
+                if (cancelled) {
+                    return finish(JobStatus.CANCELLED, null, "cancelled");
+                }
+                if (durableRetryAt != null) {
+                    return handBack(durableRetryAt, "retry scheduled");
+                }
+                if (stopping) {
+                    return handBack(services.now(), "handed back: the worker is shutting down");
+                }
+                if (done.size() == n) {
+                    return finish(JobStatus.COMPLETED, null, "completed");
+                }
+                if (toStart.isEmpty()) {
+                    if (!delayed.isEmpty()) {
+                        sleepUntilDue();
+                        continue;
+                    }
+                    return finish(JobStatus.FAILED, "no step can run: the remaining steps wait on steps that did not succeed", null);
+                }
+            }
+            Completion c = awaitCompletion();
+            if (c != null) {
+                apply(c);
             }
         }
-        return finish(JobStatus.COMPLETED, null, "completed");
+    }
+
+    /** Finds ready steps: reuses valid checkpoints at once, and picks steps to start. */
+    private void schedule(List<Integer> toStart) {
+        long nowNanos = System.nanoTime();
+        boolean progressed = true;
+        while (progressed && failure == null) {
+            progressed = false;
+            for (int i = 0; i < steps.size(); i++) {
+                if (done.contains(i) || running.containsKey(i) || toStart.contains(i) || !done.containsAll(deps.get(i))) {
+                    continue;
+                }
+                Long due = delayed.get(i);
+                if (due != null && due - nowNanos > 0) {
+                    continue;
+                }
+                JobStep row = steps.get(i);
+                StepDefinition def = recipe.steps().get(i);
+                if (row.interruptions() > services.maxInterruptions()) {
+                    String why = "step '" + def.key() + "' was interrupted " + row.interruptions()
+                            + " times (its process died while running it; limit " + services.maxInterruptions()
+                            + "); failing the job as a poison pill";
+                    set(i, row.toBuilder().status(StepStatus.FAILED).error(why).build());
+                    failure = why;
+                    return;
+                }
+                String hash = hashOf(i);
+                if (row.status().hasOutput() && hash.equals(row.inputHash()) && row.outputRefs() != null) {
+                    set(i, row.toBuilder().status(StepStatus.SKIPPED).skipReason(SKIP_CHECKPOINT).build());
+                    outputs.put(def.key(), row.outputRefs());
+                    done.add(i);
+                    log(def.key(), row.attempts(), LogLevel.INFO, "checkpoint reused (input hash " + hash.substring(0, 12) + "...)");
+                    progress(def.key());
+                    progressed = true;
+                } else if (running.size() + toStart.size() < maxParallel()) {
+                    toStart.add(i);
+                }
+            }
+        }
+    }
+
+    private int maxParallel() {
+        return recipe.isGraph() ? services.jobParallelism() : 1;
+    }
+
+    private String hashOf(int i) {
+        StepDefinition def = recipe.steps().get(i);
+        Map<String, JsonNode> upstream = new LinkedHashMap<>();
+        for (int d : deps.get(i)) {
+            String k = recipe.steps().get(d).key();
+            upstream.put(k, outputs.get(k));
+        }
+        return Json.inputHash(def.key(), def.type(), impls.get(def.key()).version(), def.params(), job.input(), upstream);
+    }
+
+    private void markRunning(int i) {
+        StepDefinition def = recipe.steps().get(i);
+        JobStep row = steps.get(i);
+        int attempt = row.attempts() + 1;
+        delayed.remove(i);
+        services.listener().beforeRunningRecord(jobId, def.key());
+        set(i, row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(hashOf(i))
+                .startedAt(services.now()).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0)
+                .build());
+        job = job.toBuilder().currentStep(def.key()).build();
+        log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");
+    }
+
+    // ------------------------------------------------------------------ executions
+
+    /** One execution of a step, on this thread or the step executor. */
+    private final class Execution {
+        final int index;
+        final long seq = ++executionSeq;
+        final long startNanos = System.nanoTime();
+        final long deadlineNanos;
+        final DefaultStepContext ctx;
+        volatile Future<?> future;
+        volatile boolean abandoned;
+
+        Execution(int index, DefaultStepContext ctx, Duration timeout) {
+            this.index = index;
+            this.ctx = ctx;
+            this.deadlineNanos = timeout == null ? Long.MAX_VALUE : startNanos + timeout.toNanos();
+        }
+
+        void abandon() {
+            abandoned = true;
+            Future<?> f = future;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    private record Completion(int index, long seq, Outcome outcome, long durationMs) {
+    }
+
+    private void launch(int i) {
+        StepDefinition def = recipe.steps().get(i);
+        JobStep row = steps.get(i);
+        Map<String, JsonNode> upstream = new LinkedHashMap<>();
+        for (int d : deps.get(i)) {
+            String k = recipe.steps().get(d).key();
+            upstream.put(k, outputs.get(k));
+        }
+        DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), row.attempts(), job.input(),
+                def.params(), upstream, row.inputHash(), handle, services.clock(), snapshots, services.secrets());
+        Execution e = new Execution(i, ctx, def.timeout());
+        running.put(i, e);
+        Step impl = impls.get(def.key());
+        Runnable body = () -> {
+            Outcome outcome = checked(invoke(impl, ctx), def, ctx);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.startNanos);
+            if (!e.abandoned) {
+                completions.add(new Completion(i, e.seq, outcome, ms));
+            } else {
+                LOG.warn("job {} step {}: late result of an abandoned execution discarded", jobId, def.key());
+            }
+        };
+        if (workerMode || def.timeout() != null || recipe.isGraph()) {
+            e.future = services.stepExecutor().get().submit(body);
+        } else {
+            body.run();
+        }
+    }
+
+    /** Waits for the next completion, enforcing timeouts and the stop deadline. */
+    private Completion awaitCompletion() {
+        while (true) {
+            long now = System.nanoTime();
+            long wait = TimeUnit.MILLISECONDS.toNanos(100);
+            for (Execution e : running.values()) {
+                if (e.deadlineNanos - now <= 0) {
+                    e.abandon();
+                    running.remove(e.index);
+                    Duration timeout = recipe.steps().get(e.index).timeout();
+                    StepTimeoutException t = new StepTimeoutException(recipe.steps().get(e.index).key(), timeout);
+                    return new Completion(e.index, e.seq, new Outcome.Failed(t.getMessage(), false, t),
+                            TimeUnit.NANOSECONDS.toMillis(now - e.startNanos));
+                }
+                wait = Math.min(wait, e.deadlineNanos - now);
+            }
+            if (handle.stopRequested() && handle.stopDeadlineNanos() - now <= 0 && !running.isEmpty()) {
+                abandonForStop();
+                return null;
+            }
+            try {
+                Completion c = completions.poll(Math.max(1, wait), TimeUnit.NANOSECONDS);
+                if (c != null) {
+                    Execution e = running.get(c.index());
+                    if (e != null && e.seq == c.seq()) {
+                        running.remove(c.index());
+                        return c;
+                    }
+                    continue; // a stale completion of an abandoned execution
+                }
+                if (running.isEmpty()) {
+                    return null;
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                handle.requestStop(System.nanoTime());
+                abandonForStop();
+                return null;
+            }
+        }
+    }
+
+    /** The stop deadline passed: abandon running steps; they go back to pending, unrecorded. */
+    private void abandonForStop() {
+        for (Execution e : List.copyOf(running.values())) {
+            e.abandon();
+            running.remove(e.index);
+            JobStep row = steps.get(e.index);
+            set(e.index, row.toBuilder().status(StepStatus.PENDING).startedAt(null).build());
+            log(row.stepKey(), row.attempts(), LogLevel.WARN, "attempt " + row.attempts()
+                    + " abandoned: the worker shut down before it finished; it will run again");
+        }
+    }
+
+    private void apply(Completion c) {
+        int i = c.index();
+        StepDefinition def = recipe.steps().get(i);
+        JobStep row = steps.get(i);
+        int attempt = row.attempts();
+        services.listener().afterStepExecuted(jobId, def.key());
+        Instant ended = services.now();
+        if (c.outcome() instanceof Outcome.Succeeded ok) {
+            set(i, row.toBuilder().status(StepStatus.SUCCESS).outputRefs(ok.output()).durationMs(c.durationMs())
+                    .completedAt(ended).build());
+            outputs.put(def.key(), ok.output());
+            done.add(i);
+            log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " succeeded in " + c.durationMs() + " ms");
+            progress(def.key());
+            return;
+        }
+        Outcome.Failed f = (Outcome.Failed) c.outcome();
+        set(i, row.toBuilder().status(StepStatus.FAILED).error(f.reason()).durationMs(c.durationMs()).completedAt(ended).build());
+        log(def.key(), attempt, LogLevel.ERROR, "attempt " + attempt + " failed: " + f.reason());
+        if (f.cancelled()) {
+            handle.requestCancel();
+            return;
+        }
+        boolean cancelled = handle.cancelRequested() || job.cancelRequested();
+        if (!cancelled && !handle.stopRequested() && attempt < def.retry().maxAttempts() && f.cause() != null
+                && def.retry().retries(f.cause())) {
+            Duration delay = def.retry().delayAfter(attempt, JITTER);
+            log(def.key(), attempt, LogLevel.WARN, "retrying in " + delay.toMillis() + " ms (attempt " + (attempt + 1)
+                    + " of " + def.retry().maxAttempts() + ")");
+            if (workerMode) {
+                Instant at = ended.plus(delay);
+                durableRetryAt = durableRetryAt == null || at.isAfter(durableRetryAt) ? at : durableRetryAt;
+                job = job.toBuilder().lastError("step '" + def.key() + "' failed (attempt " + attempt + " of "
+                        + def.retry().maxAttempts() + "), retrying at " + at + ": " + f.reason()).build();
+            } else {
+                delayed.put(i, System.nanoTime() + delay.toNanos());
+            }
+            return;
+        }
+        if (failure == null) {
+            String exhausted = attempt > 1 && def.retry().maxAttempts() > 1 && attempt >= def.retry().maxAttempts()
+                    ? " (after " + attempt + " attempts)" : "";
+            failure = "step '" + def.key() + "' failed" + exhausted + ": " + f.reason();
+        }
+    }
+
+    /** run() mode: wait, interruptibly and watching for cancel, until a delayed retry is due. */
+    private void sleepUntilDue() {
+        long due = delayed.values().stream().min(Long::compare).orElse(System.nanoTime());
+        while (System.nanoTime() - due < 0 && !handle.cancelRequested() && !handle.stopRequested()) {
+            try {
+                Thread.sleep(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                handle.requestCancel();
+            }
+        }
     }
 
     /** The result of invoking a step. */
@@ -232,48 +571,49 @@ public final class Runner {
         record Succeeded(JsonNode output) implements Outcome {
         }
 
-        record Failed(String reason, boolean cancelled) implements Outcome {
+        record Failed(String reason, boolean cancelled, Throwable cause) implements Outcome {
         }
     }
 
-    private Outcome invoke(Step impl, DefaultStepContext ctx, String key) {
+    private Outcome invoke(Step impl, DefaultStepContext ctx) {
         Object result;
         try {
             result = impl.execute(ctx);
         } catch (JobCancelledException e) {
-            return new Outcome.Failed("cancelled while running", true);
+            return new Outcome.Failed("cancelled while running", true, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Outcome.Failed("interrupted: " + describe(e), false);
+            return new Outcome.Failed("interrupted: " + describe(e), false, e);
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            LOG.debug("job {} step {} threw", jobId, key, e);
-            return new Outcome.Failed(describe(e), false);
+            LOG.debug("job {} step {} threw", jobId, ctx.stepKey(), e);
+            return new Outcome.Failed(describe(e), false, e);
         }
         if (result == null) {
-            return new Outcome.Failed("it returned null; a step must return a JSON value (for nothing, an empty object)", false);
+            return new Outcome.Failed("it returned null; a step must return a JSON value (for nothing, an empty object)", false,
+                    null);
         }
         try {
             JsonNode node = result instanceof JsonNode n ? n : Json.MAPPER.valueToTree(result);
             if (node == null || node.isMissingNode()) {
-                return new Outcome.Failed("it returned a value that is not JSON (" + result.getClass().getName() + ")", false);
+                return new Outcome.Failed("it returned a value that is not JSON (" + result.getClass().getName() + ")", false, null);
             }
             return new Outcome.Succeeded(node);
         } catch (JacksonException | IllegalArgumentException e) {
             return new Outcome.Failed("it returned a value that cannot become JSON (" + result.getClass().getName()
-                    + "): " + firstLine(e.getMessage()), false);
+                    + "): " + firstLine(e.getMessage()), false, null);
         }
     }
 
     /** Output schema and secret checks, and redaction of secrets from failure reasons. */
     private static Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
         if (outcome instanceof Outcome.Failed f) {
-            return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cancelled());
+            return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cancelled(), f.cause());
         }
         JsonNode output = ((Outcome.Succeeded) outcome).output();
         if (!ctx.resolvedSecrets().isEmpty()) {
             String text = Json.canonical(output);
             if (!Secrets.redact(text, ctx.resolvedSecrets()).equals(text)) {
-                return new Outcome.Failed("its output contains a resolved secret; secrets are never stored", false);
+                return new Outcome.Failed("its output contains a resolved secret; secrets are never stored", false, null);
             }
         }
         if (def.outputSchema() != null) {
@@ -281,7 +621,7 @@ public final class Runner {
             if (!violations.isEmpty()) {
                 return new Outcome.Failed("its output does not match its output_schema (" + violations.size() + " violation"
                         + (violations.size() == 1 ? "" : "s") + "): "
-                        + String.join("; ", violations.stream().map(Object::toString).toList()), false);
+                        + String.join("; ", violations.stream().map(Object::toString).toList()), false, null);
             }
         }
         return outcome;
@@ -301,10 +641,12 @@ public final class Runner {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private void progress(int done, String key) {
-        int pct = (int) ((long) done * 100 / steps.size());
+    private void progress(String key) {
+        int pct = (int) ((long) done.size() * 100 / steps.size());
         job = job.toBuilder().progress(pct).currentStep(key).build();
     }
+
+    // ------------------------------------------------------------------ ending
 
     private Job finish(JobStatus status, String lastError, String message) {
         Instant now = services.now();
@@ -328,6 +670,21 @@ public final class Runner {
         return job;
     }
 
+    /** Hands the job back as {@code pending} (durable retry, graceful stop): lease released. */
+    private Job handBack(Instant runAt, String why) {
+        Instant now = services.now();
+        long runMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runStartNanos);
+        job = job.toBuilder().status(JobStatus.PENDING).runAt(runAt).updatedAt(now).leaseOwner(null).leaseExpiresAt(null)
+                .durationMs(job.durationMs() + runMs).build();
+        log(null, 0, LogLevel.INFO, "job handed back (" + why + "), runnable at " + runAt);
+        Job failed = commit(true);
+        if (failed != null) {
+            return failed;
+        }
+        LOG.debug("job {} handed back: {}", jobId, why);
+        return job;
+    }
+
     /**
      * Commits what is pending. Returns null on success; on a store failure after the claim,
      * records the job as failed with a store error and returns it.
@@ -342,7 +699,7 @@ public final class Runner {
         try {
             services.store().write(write);
         } catch (WriteConflictException e) {
-            if (!claimed) {
+            if (!claimed && preClaimed == null) {
                 Job current = services.store().findJob(jobId).orElseThrow(() -> new UnknownJobException(jobId));
                 if (current.status().isTerminal()) {
                     throw new IllegalTransitionException(jobId, current.status(), JobStatus.RUNNING,
@@ -354,7 +711,7 @@ public final class Runner {
             LOG.warn("job {}: lease lost at epoch {}; stopping without writing", jobId, job.epoch());
             throw new LeaseLostException(jobId, job.epoch());
         } catch (StoreException e) {
-            if (!claimed) {
+            if (!claimed && preClaimed == null) {
                 throw e;
             }
             return recordStoreFailure(e, write);
@@ -362,7 +719,7 @@ public final class Runner {
         services.listener().afterCommit(jobId, terminal);
         boolean firstCommit = !claimed;
         claimed = true;
-        guard = new WriteGuard.Owner(job.epoch(), services.runnerId());
+        guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner() != null ? job.leaseOwner() : guardOwner());
         dirty.clear();
         if (firstCommit && !terminal) {
             services.publish(job, job.manifest());
@@ -371,11 +728,19 @@ public final class Runner {
         return null;
     }
 
+    private String guardOwner() {
+        return guard instanceof WriteGuard.Owner o ? o.owner() : services.runnerId();
+    }
+
     private Job recordStoreFailure(StoreException cause, JobWrite lost) {
         Instant now = services.now();
         String why = "store error while recording "
                 + (job.currentStep() == null ? "the job" : "step '" + job.currentStep() + "'") + ": " + cause.getMessage();
         LOG.error("job {}: {}", jobId, why, cause);
+        for (Execution e : running.values()) {
+            e.abandon();
+        }
+        running.clear();
         // Step rows stay as last committed: a store failure is not a failure of the step's logic.
         Job failed = job.toBuilder().status(JobStatus.FAILED).lastError(why).finishedAt(now).updatedAt(now)
                 .leaseOwner(null).leaseExpiresAt(null)
@@ -396,16 +761,19 @@ public final class Runner {
     private ScheduledFuture<?> startHeartbeat() {
         long every = services.heartbeatInterval().toMillis();
         long epoch = job.epoch();
-        return services.heartbeats().get().scheduleWithFixedDelay(() -> heartbeat(epoch), every, every,
+        String owner = job.leaseOwner();
+        return services.heartbeats().get().scheduleWithFixedDelay(() -> heartbeat(epoch, owner), every, every,
                 TimeUnit.MILLISECONDS);
     }
 
-    private void heartbeat(long epoch) {
+    private void heartbeat(long epoch, String owner) {
+        if (!claimed && preClaimed == null) {
+            return; // the claim rides with the first write; nothing to renew yet
+        }
         try {
             services.listener().beforeLeaseRenewal(jobId);
             Instant now = services.now();
-            var renewed = services.store().renewLease(jobId, epoch, services.runnerId(),
-                    now.plus(services.leaseTtl()), handle.drainLogs());
+            var renewed = services.store().renewLease(jobId, epoch, owner, now.plus(services.leaseTtl()), handle.drainLogs());
             if (renewed.isEmpty()) {
                 LOG.warn("job {}: heartbeat found the lease lost (epoch {})", jobId, epoch);
                 handle.leaseLost();
@@ -428,10 +796,5 @@ public final class Runner {
 
     private LogEntry entry(String stepKey, int attempt, LogLevel level, String message) {
         return new LogEntry(0, jobId, stepKey, attempt, services.now(), level, message);
-    }
-
-    /** @return this run's shared state (for cancel from another thread) */
-    public RunHandle handle() {
-        return handle;
     }
 }

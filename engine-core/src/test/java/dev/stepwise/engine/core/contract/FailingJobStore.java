@@ -68,8 +68,13 @@ public final class FailingJobStore implements JobStore {
     }
 
     @Override
-    public void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
-        delegate.insertJob(job, steps, logs);
+    public Job insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
+        return delegate.insertJob(job, steps, logs);
+    }
+
+    @Override
+    public Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt, java.util.Map<String, Integer> recipeLimits) {
+        return delegate.claimNext(owner, now, leaseExpiresAt, recipeLimits);
     }
 
     @Override

@@ -1,0 +1,183 @@
+package dev.stepwise.engine.core;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.core.internal.EngineServices;
+import dev.stepwise.engine.core.internal.RunHandle;
+import dev.stepwise.engine.core.internal.Runner;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Worker loops started by {@link JobEngine#startWorkers(WorkerOptions)}: each claims the next
+ * runnable job from the store (highest priority, then earliest run-at, then oldest) under a
+ * lease, runs it, and looks again; idle workers poll, and a job submitted in this process wakes
+ * one at once. Workers in several processes on one store share the queue safely.
+ *
+ * <p>{@link #close()} shuts down gracefully: no new claims, running steps get the grace period
+ * to finish and be checkpointed, and unfinished jobs are handed back {@code pending} with
+ * their lease released.
+ */
+public final class Workers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Workers.class);
+
+    private final EngineServices services;
+    private final WorkerOptions options;
+    private final Runnable recover;
+    private final Set<RunHandle> running = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch finished;
+    private final Object signal = new Object();
+    private final AtomicInteger jobsRun = new AtomicInteger();
+    private final ExecutorService ownExecutor;
+    private int signals;
+    private volatile boolean stopping;
+
+    Workers(EngineServices services, WorkerOptions options, Runnable recover) {
+        this.services = services;
+        this.options = options;
+        this.recover = recover;
+        this.finished = new CountDownLatch(options.count());
+        AtomicInteger n = new AtomicInteger();
+        this.ownExecutor = options.executor() != null ? null : Executors.newFixedThreadPool(options.count(), r -> {
+            Thread t = new Thread(r, "stepwise-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorService ex = options.executor() != null ? options.executor() : ownExecutor;
+        for (int i = 1; i <= options.count(); i++) {
+            String owner = services.runnerId() + "#w" + i;
+            ex.submit(() -> loop(owner));
+        }
+        LOG.info("started {} workers (poll {}, grace {}, recipe limits {})", options.count(), options.pollInterval(),
+                options.shutdownGrace(), options.recipeLimits());
+    }
+
+    private void loop(String owner) {
+        long nextRecover = 0;
+        try {
+            while (!stopping) {
+                try {
+                    if (System.nanoTime() - nextRecover >= 0) {
+                        recover.run();
+                        nextRecover = System.nanoTime() + services.leaseTtl().toNanos() / 2;
+                    }
+                    Instant now = services.now();
+                    Optional<Job> claimed = services.store().claimNext(owner, now, now.plus(services.leaseTtl()),
+                            options.recipeLimits());
+                    if (claimed.isPresent()) {
+                        runOne(claimed.get());
+                    } else {
+                        waitForWork();
+                    }
+                } catch (Throwable t) {
+                    if (stopping && Thread.currentThread().isInterrupted()) {
+                        break;
+                    }
+                    LOG.error("worker {}: {}", owner, t.toString(), t);
+                    pause();
+                }
+            }
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void runOne(Job job) {
+        Runner runner = new Runner(services, job);
+        running.add(runner.handle());
+        try {
+            if (stopping) {
+                runner.handle().requestStop(System.nanoTime() + options.shutdownGrace().toNanos());
+            }
+            Job end = runner.run();
+            jobsRun.incrementAndGet();
+            LOG.debug("worker ran job {}: {}", job.id(), end.status());
+        } finally {
+            running.remove(runner.handle());
+        }
+    }
+
+    private void waitForWork() throws InterruptedException {
+        synchronized (signal) {
+            if (signals == 0 && !stopping) {
+                signal.wait(Math.max(1, options.pollInterval().toMillis()));
+            }
+            if (signals > 0) {
+                signals--;
+            }
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(options.pollInterval().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+
+    /** Wakes one idle worker (a job was just submitted in this process). */
+    void wake() {
+        synchronized (signal) {
+            signals = Math.min(signals + 1, options.count());
+            signal.notify();
+        }
+    }
+
+    /** @return how many jobs these workers ran to an end or handed back */
+    public int jobsRun() {
+        return jobsRun.get();
+    }
+
+    /** @return the settings */
+    public WorkerOptions options() {
+        return options;
+    }
+
+    /**
+     * Stops claiming, lets running steps finish within the grace period (then abandons them),
+     * checkpoints what finished and hands unfinished jobs back {@code pending}. Returns when
+     * every worker loop has stopped.
+     */
+    @Override
+    public void close() {
+        if (stopping && finished.getCount() == 0) {
+            return;
+        }
+        stopping = true;
+        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
+        for (RunHandle h : new ArrayList<>(running)) {
+            h.requestStop(deadline);
+        }
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+        try {
+            if (!finished.await(options.shutdownGrace().toMillis() + services.leaseTtl().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("workers did not stop within the grace period; their jobs are recovered when their leases expire");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ownExecutor != null) {
+            ownExecutor.shutdownNow();
+        }
+        LOG.info("workers stopped after running {} jobs", jobsRun.get());
+    }
+
+    /** @return the handles of jobs running now (for tests) */
+    List<RunHandle> runningHandles() {
+        return List.copyOf(running);
+    }
+}
