@@ -1,0 +1,494 @@
+package dev.stepwise.engine.core.contract;
+
+import static dev.stepwise.engine.core.contract.Fakes.assertValidManifest;
+import static dev.stepwise.engine.core.contract.Fakes.json;
+import static dev.stepwise.engine.core.contract.Fakes.obj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.engine.api.InvalidRecipeException;
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.PermanentStepException;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.RetryPolicy;
+import dev.stepwise.engine.api.StepDefinition;
+import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.WorkerOptions;
+import dev.stepwise.engine.core.Workers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Queue contract: submit, workers, automatic retries with backoff, timeouts, parallel steps,
+ * graceful shutdown, priorities, run-at and per-recipe limits. Every store runs it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class WorkersContract {
+    /** A temporary directory per test. */
+    @TempDir
+    protected Path dir;
+
+    /** The store under test. */
+    protected JobStore store;
+
+    private final List<JobEngine> engines = new ArrayList<>();
+    private static final Duration FAST_POLL = Duration.ofMillis(20);
+
+    /**
+     * @param dir an empty temporary directory
+     * @return the store under test
+     */
+    protected abstract JobStore openStore(Path dir);
+
+    @BeforeEach
+    void open() {
+        store = openStore(dir);
+    }
+
+    @AfterEach
+    void close() {
+        engines.forEach(JobEngine::close);
+        store.close();
+    }
+
+    private JobEngine track(JobEngine e) {
+        engines.add(e);
+        return e;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private Job stored(String id) {
+        return store.findJob(id).orElseThrow();
+    }
+
+    // ------------------------------------------------------------------ submit
+
+    @Test
+    void submittingAgainWithTheSameIdempotencyKeyReturnsTheSameJobEvenFromRacingThreads() throws Exception {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .recipe(Recipe.builder("q").step("a", "echo").build()).build());
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Job>> submits = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                submits.add(pool.submit(() -> {
+                    go.await();
+                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42"));
+                }));
+            }
+            go.countDown();
+            Set<String> ids = new HashSet<>();
+            for (Future<Job> f : submits) {
+                ids.add(f.get(20, TimeUnit.SECONDS).id());
+            }
+            assertEquals(1, ids.size(), ids.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, store.findJobs(JobQuery.all()).size());
+        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43"));
+        assertEquals(2, store.findJobs(JobQuery.all()).size());
+        assertEquals("order-43", other.idempotencyKey());
+    }
+
+    @Test
+    void workersRunSubmittedJobsAndASubmitWakesAnIdleWorkerAtOnce() throws Exception {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .recipe(Recipe.builder("q").step("a", "echo").step("b", "echo").build()).build());
+        Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofSeconds(30)));
+        Thread.sleep(100); // both workers are idle, waiting up to 30 s
+        long t0 = System.nanoTime();
+        Job job = engine.submit("q", obj(), SubmitOptions.defaults());
+        await("the job completes", () -> stored(job.id()).status() == JobStatus.COMPLETED);
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 10, "woken at once, not after the 30 s poll");
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()));
+        }
+        await("all complete", () -> jobs.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
+        assertEquals(21, workers.jobsRun());
+        assertValidManifest(stored(jobs.get(7).id()).manifest());
+    }
+
+    // ------------------------------------------------------------------ retries
+
+    /** Fails {@code failures} times with the given exception, then succeeds. */
+    static final class Flaky implements dev.stepwise.engine.api.Step {
+        final AtomicInteger calls = new AtomicInteger();
+        final int failures;
+        final RuntimeException error;
+
+        Flaky(int failures, RuntimeException error) {
+            this.failures = failures;
+            this.error = error;
+        }
+
+        @Override
+        public Object execute(dev.stepwise.engine.api.StepContext ctx) {
+            if (calls.incrementAndGet() <= failures) {
+                throw error;
+            }
+            return json("{\"attempt\":" + ctx.attempt() + "}");
+        }
+    }
+
+    private static final RetryPolicy BACKOFF = new RetryPolicy(3, Duration.ofSeconds(10), 3.0, Duration.ofMinutes(5), false,
+            List.of("java.lang.IllegalArgumentException"));
+
+    @Test
+    void aFailingStepIsRetriedDurablyAtThePolicysDelaysUnderAFixedClock() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+        Flaky flaky = new Flaky(2, new IllegalStateException("503 from provider"));
+        Fakes.Echo echo = new Fakes.Echo();
+        JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky).step("echo", echo)
+                .recipe(Recipe.builder("retry").step("first", "echo")
+                        .step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF)).build())
+                .build());
+        engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        Job job = engine.submit("retry", obj(), SubmitOptions.defaults());
+        Instant t0 = clock.instant();
+
+        await("first failure", () -> flaky.calls.get() == 1 && stored(job.id()).status() == JobStatus.PENDING);
+        assertEquals(t0.plusSeconds(10), stored(job.id()).runAt(), "1st retry after initialDelay");
+        Thread.sleep(150);
+        assertEquals(1, flaky.calls.get(), "no thread sleeps through the backoff and no early retry");
+        clock.advance(Duration.ofSeconds(10));
+        await("second failure", () -> flaky.calls.get() == 2 && stored(job.id()).status() == JobStatus.PENDING);
+        assertEquals(t0.plusSeconds(10 + 30), stored(job.id()).runAt(), "2nd retry after initialDelay x multiplier");
+        clock.advance(Duration.ofSeconds(30));
+        await("completed", () -> stored(job.id()).status() == JobStatus.COMPLETED);
+
+        List<JobStep> steps = store.findSteps(job.id());
+        assertEquals(3, steps.get(1).attempts());
+        assertEquals(1, echo.executions("first"), "earlier checkpoints are reused by every attempt");
+        List<String> callLog = store.findLogs(job.id(), 0, 1000).stream().filter(l -> "call".equals(l.stepKey()))
+                .map(LogEntry::message).toList();
+        assertTrue(callLog.contains("attempt 1 failed: IllegalStateException: 503 from provider"), callLog.toString());
+        assertTrue(callLog.contains("retrying in 10000 ms (attempt 2 of 3)"), callLog.toString());
+        assertTrue(callLog.contains("retrying in 30000 ms (attempt 3 of 3)"), callLog.toString());
+        assertTrue(callLog.contains("attempt 3 started"), callLog.toString());
+    }
+
+    @Test
+    void aNonRetryableOrPermanentErrorFailsAtOnceAndExhaustedAttemptsFailTheJob() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+        Flaky badInput = new Flaky(99, new IllegalArgumentException("row 7 is not a number"));
+        Flaky refused = new Flaky(99, new PermanentStepException("the provider refused this text"));
+        Flaky down = new Flaky(99, new IllegalStateException("provider down"));
+        JobEngine engine = track(JobEngine.builder(store).clock(clock).step("bad", badInput).step("refused", refused)
+                .step("down", down)
+                .recipe(Recipe.builder("bad").step(new StepDefinition("s", "bad", null, null).withRetry(BACKOFF)).build())
+                .recipe(Recipe.builder("refused").step(new StepDefinition("s", "refused", null, null).withRetry(BACKOFF)).build())
+                .recipe(Recipe.builder("down").step(new StepDefinition("s", "down", null, null).withRetry(BACKOFF)).build())
+                .build());
+        engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults());
+        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults());
+        Job dn = engine.submit("down", obj(), SubmitOptions.defaults());
+        await("non-retryable failed", () -> stored(bad.id()).status() == JobStatus.FAILED);
+        await("permanent failed", () -> stored(ref.id()).status() == JobStatus.FAILED);
+        assertEquals(1, badInput.calls.get());
+        assertEquals(1, refused.calls.get());
+        for (int i = 0; i < 2; i++) {
+            int calls = i + 1;
+            await("down attempt " + calls, () -> down.calls.get() == calls && stored(dn.id()).status() == JobStatus.PENDING);
+            clock.advance(Duration.ofMinutes(5));
+        }
+        await("exhausted", () -> stored(dn.id()).status() == JobStatus.FAILED);
+        assertEquals(3, down.calls.get());
+        assertTrue(stored(dn.id()).lastError().contains("after 3 attempts"), stored(dn.id()).lastError());
+        engine.retry(dn.id());
+        clock.advance(Duration.ofSeconds(1));
+        await("a manual retry runs it again", () -> down.calls.get() == 4);
+    }
+
+    @Test
+    void runOnTheCallersThreadRetriesInPlaceAfterTheDelay() {
+        Flaky flaky = new Flaky(2, new IllegalStateException("flap"));
+        JobEngine engine = track(JobEngine.builder(store).step("flaky", flaky)
+                .recipe(Recipe.builder("inline").step(new StepDefinition("s", "flaky", null, null)
+                        .withRetry(new RetryPolicy(3, Duration.ofMillis(20), 2.0, Duration.ofMillis(100), true, List.of())))
+                        .build())
+                .build());
+        Job done = engine.run(engine.createJob("inline", obj()).id());
+        assertEquals(JobStatus.COMPLETED, done.status());
+        assertEquals(3, flaky.calls.get());
+        assertEquals(json("{\"attempt\":3}"), store.findSteps(done.id()).get(0).outputRefs());
+    }
+
+    // ------------------------------------------------------------------ timeouts
+
+    @Test
+    void aStepPastItsTimeoutIsInterruptedAndFailsWithATimeoutError() {
+        AtomicBoolean interrupted = new AtomicBoolean();
+        JobEngine engine = track(JobEngine.builder(store)
+                .step("sleepy", ctx -> {
+                    try {
+                        Thread.sleep(10_000);
+                    } catch (InterruptedException e) {
+                        interrupted.set(true);
+                        throw e;
+                    }
+                    return obj();
+                })
+                .recipe(Recipe.builder("slow").step(new StepDefinition("nap", "sleepy", null, Duration.ofMillis(200))).build())
+                .build());
+        long t0 = System.nanoTime();
+        Job done = engine.run(engine.createJob("slow", obj()).id());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 5_000);
+        assertEquals(JobStatus.FAILED, done.status());
+        assertTrue(done.lastError().contains("timed out after 200 ms"), done.lastError());
+        assertEquals(StepStatus.FAILED, store.findSteps(done.id()).get(0).status());
+        assertTrue(store.findSteps(done.id()).get(0).error().contains("timed out"));
+    }
+
+    @Test
+    void aStepThatSwallowsInterruptsDoesNotHoldTheRunnerAndItsLateResultIsDiscarded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean returned = new AtomicBoolean();
+        JobEngine engine = track(JobEngine.builder(store)
+                .step("stubborn", ctx -> {
+                    while (release.getCount() > 0) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException ignored) {
+                            // swallowed on purpose
+                        }
+                    }
+                    returned.set(true);
+                    return json("{\"late\":true}");
+                })
+                .recipe(Recipe.builder("stubborn").step(new StepDefinition("s", "stubborn", null, Duration.ofMillis(200))).build())
+                .build());
+        Job done = engine.run(engine.createJob("stubborn", obj()).id());
+        assertEquals(JobStatus.FAILED, done.status());
+        assertFalse(returned.get(), "the runner moved on while the step still held its thread");
+        release.countDown();
+        await("the abandoned step returns", returned::get);
+        Thread.sleep(100);
+        JobStep row = store.findSteps(done.id()).get(0);
+        assertEquals(StepStatus.FAILED, row.status(), "the late result was never committed");
+        assertEquals(null, row.outputRefs());
+    }
+
+    // ------------------------------------------------------------------ parallel steps
+
+    private static final Map<String, long[]> SPANS = new ConcurrentHashMap<>();
+
+    private JobEngine diamondEngine(String failing) {
+        SPANS.clear();
+        dev.stepwise.engine.api.Step timed = ctx -> {
+            long start = System.nanoTime();
+            Thread.sleep(ctx.stepKey().equals("a") || ctx.stepKey().equals("d") ? 10 : 300);
+            if (ctx.stepKey().equals(failing)) {
+                SPANS.put(ctx.stepKey(), new long[] {start, System.nanoTime()});
+                throw new IllegalStateException("branch " + failing + " broke");
+            }
+            SPANS.put(ctx.stepKey(), new long[] {start, System.nanoTime()});
+            return json("{\"k\":\"" + ctx.stepKey() + "\",\"saw\":" + ctx.outputs().keySet().size() + "}");
+        };
+        return track(JobEngine.builder(store).step("timed", timed)
+                .recipe(Recipe.builder("diamond")
+                        .step(new StepDefinition("a", "timed", null, null))
+                        .step(new StepDefinition("b", "timed", null, null).withDependsOn("a"))
+                        .step(new StepDefinition("c", "timed", null, null).withDependsOn("a"))
+                        .step(new StepDefinition("d", "timed", null, null).withDependsOn("b", "c"))
+                        .build())
+                .build());
+    }
+
+    @Test
+    void aDiamondRunsItsBranchesAtTheSameTimeAndJoinsAfterBoth() {
+        JobEngine engine = diamondEngine(null);
+        Job done = engine.run(engine.createJob("diamond", obj()).id());
+        assertEquals(JobStatus.COMPLETED, done.status());
+        long[] a = SPANS.get("a"), b = SPANS.get("b"), c = SPANS.get("c"), d = SPANS.get("d");
+        assertTrue(b[0] >= a[1] && c[0] >= a[1], "b and c start after a");
+        assertTrue(b[0] < c[1] && c[0] < b[1], "b and c overlap in time");
+        assertTrue(d[0] >= b[1] && d[0] >= c[1], "d starts after both");
+        List<JobStep> steps = store.findSteps(done.id());
+        assertEquals(List.of("a", "b", "c", "d"), steps.stream().map(JobStep::stepKey).toList(), "manifest order is recipe order");
+        assertEquals(json("{\"k\":\"d\",\"saw\":2}"), steps.get(3).outputRefs(), "d sees only its dependencies' outputs");
+        assertEquals(List.of("a", "b", "c", "d"), done.manifest().findValues("key").stream()
+                .map(n -> n.asString()).filter(k -> k.length() == 1).distinct().toList());
+        assertValidManifest(done.manifest());
+    }
+
+    @Test
+    void aFailedBranchStopsTheJoinButTheOtherBranchFinishesAndIsCheckpointed() {
+        JobEngine engine = diamondEngine("b");
+        Job done = engine.run(engine.createJob("diamond", obj()).id());
+        assertEquals(JobStatus.FAILED, done.status());
+        assertTrue(done.lastError().contains("branch b broke"), done.lastError());
+        List<JobStep> steps = store.findSteps(done.id());
+        assertEquals(StepStatus.FAILED, steps.get(1).status());
+        assertEquals(StepStatus.SUCCESS, steps.get(2).status(), "c was running: it finished and was checkpointed");
+        assertEquals(StepStatus.PENDING, steps.get(3).status(), "d never started");
+        assertFalse(SPANS.containsKey("d"));
+    }
+
+    @Test
+    void aCycleOrAnUnknownDependencyIsRejectedWhenPublished() {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo()).build());
+        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "loop", "steps": [
+                  {"key": "a", "type": "echo", "depends_on": ["c"]},
+                  {"key": "b", "type": "echo", "depends_on": ["a"]},
+                  {"key": "c", "type": "echo", "depends_on": ["b"]}]}""")));
+        assertTrue(cycle.getMessage().contains("cycle") && cycle.getMessage().contains("a -> c -> b -> a"), cycle.getMessage());
+        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+                {"slug": "dangling", "steps": [{"key": "a", "type": "echo", "depends_on": ["ghost"]}]}""")));
+        assertTrue(unknown.getMessage().contains("'ghost'"), unknown.getMessage());
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    @Test
+    void closeLetsTheRunningStepFinishAndHandsUnfinishedJobsBack() throws Exception {
+        CountDownLatch inLong = new CountDownLatch(1);
+        Fakes.Echo echo = new Fakes.Echo();
+        JobEngine engine = JobEngine.builder(store).runnerId("old")
+                .step("long", ctx -> {
+                    inLong.countDown();
+                    Thread.sleep(500);
+                    return json("{\"long\":\"done\"}");
+                })
+                .step("echo", echo)
+                .recipe(Recipe.builder("two").step("l", "long").step("e", "echo").build())
+                .build();
+        Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL)
+                .withShutdownGrace(Duration.ofSeconds(10)));
+        Job first = engine.submit("two", obj(), SubmitOptions.defaults());
+        assertTrue(inLong.await(10, TimeUnit.SECONDS));
+        Job second = engine.submit("two", obj(), SubmitOptions.defaults());
+        workers.close();
+        engine.close();
+
+        Job handedBack = stored(first.id());
+        assertEquals(JobStatus.PENDING, handedBack.status(), "handed back, not left running");
+        assertEquals(null, handedBack.leaseOwner());
+        List<JobStep> steps = store.findSteps(first.id());
+        assertEquals(StepStatus.SUCCESS, steps.get(0).status(), "the long step finished and was checkpointed");
+        assertEquals(StepStatus.PENDING, steps.get(1).status());
+        assertEquals(JobStatus.PENDING, stored(second.id()).status(), "the unstarted job stays pending");
+        assertEquals(0, echo.executions("e"));
+
+        CountDownLatch never = new CountDownLatch(1);
+        JobEngine fresh = track(JobEngine.builder(store).runnerId("new")
+                .step("long", ctx -> {
+                    never.countDown();
+                    return json("{\"long\":\"again\"}");
+                })
+                .step("echo", echo).build());
+        fresh.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        await("everything completes", () -> stored(first.id()).status() == JobStatus.COMPLETED
+                && stored(second.id()).status() == JobStatus.COMPLETED);
+        assertEquals(json("{\"long\":\"done\"}"), store.findSteps(first.id()).get(0).outputRefs(), "the checkpoint was reused");
+        assertEquals(StepStatus.SKIPPED, store.findSteps(first.id()).get(0).status());
+    }
+
+    // ------------------------------------------------------------------ ordering and limits
+
+    @Test
+    void workersTakeHigherPrioritiesFirstThenEarlierRunAtAndWaitForRunAt() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        JobEngine engine = track(JobEngine.builder(store).clock(clock)
+                .step("note", ctx -> {
+                    order.add(ctx.input().get("name").asString());
+                    return obj();
+                })
+                .recipe(Recipe.builder("note").step("n", "note").build()).build());
+        Instant now = clock.instant();
+        engine.submit("note", json("{\"name\":\"low\"}"), SubmitOptions.defaults().withPriority(0));
+        engine.submit("note", json("{\"name\":\"high-later\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(1)));
+        engine.submit("note", json("{\"name\":\"high-earlier\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(9)));
+        Job future = engine.submit("note", json("{\"name\":\"future\"}"), SubmitOptions.defaults().withPriority(9)
+                .withRunAt(now.plusSeconds(60)));
+        engine.submit("note", json("{\"name\":\"mid\"}"), SubmitOptions.defaults().withPriority(2));
+        engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        await("four run", () -> order.size() == 4);
+        assertEquals(List.of("high-earlier", "high-later", "mid", "low"), order);
+        Thread.sleep(150);
+        assertEquals(JobStatus.PENDING, stored(future.id()).status(), "not before its run-at");
+        clock.advance(Duration.ofSeconds(61));
+        await("the future job runs", () -> order.size() == 5);
+        assertEquals("future", order.get(4));
+    }
+
+    @Test
+    void thePerRecipeConcurrencyLimitIsNeverExceeded() throws Exception {
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        AtomicInteger otherRan = new AtomicInteger();
+        JobEngine engine = track(JobEngine.builder(store)
+                .step("limited", ctx -> {
+                    int n = now.incrementAndGet();
+                    max.accumulateAndGet(n, Math::max);
+                    Thread.sleep(40);
+                    now.decrementAndGet();
+                    return obj();
+                })
+                .step("free", ctx -> {
+                    otherRan.incrementAndGet();
+                    return obj();
+                })
+                .recipe(Recipe.builder("limited").step("s", "limited").build())
+                .recipe(Recipe.builder("free").step("s", "free").build()).build());
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()));
+        }
+        for (int i = 0; i < 4; i++) {
+            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()));
+        }
+        engine.startWorkers(WorkerOptions.defaults().withCount(4).withPollInterval(FAST_POLL)
+                .withRecipeLimits(Map.of("limited", 2)));
+        await("all complete", () -> jobs.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
+        assertTrue(max.get() <= 2, "at most 2 'limited' jobs at once, saw " + max.get());
+        assertEquals(2, max.get(), "the limit was reached, so the test could fail");
+        assertEquals(4, otherRan.get());
+        assertNotNull(stored(jobs.get(0).id()).manifest());
+    }
+}
