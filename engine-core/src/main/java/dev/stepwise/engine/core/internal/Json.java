@@ -109,4 +109,36 @@ public final class Json {
         upstream.forEach(up::set);
         return sha256(canonical(root));
     }
+
+    /**
+     * The same hash as {@link #inputHash}, from parts already in canonical form, so a runner
+     * canonicalises each output once instead of once per downstream step.
+     *
+     * @param stepKey        the step's key
+     * @param stepType       its type name
+     * @param stepVersion    its implementation's version
+     * @param paramsCanon    canonical JSON of its params
+     * @param inputCanon     canonical JSON of the job input
+     * @param upstreamCanon  canonical JSON of each upstream output, by key
+     * @return 64 hex digits, equal to {@link #inputHash} of the same values
+     */
+    public static String inputHashOfCanonical(String stepKey, String stepType, String stepVersion, String paramsCanon,
+            String inputCanon, Map<String, String> upstreamCanon) {
+        List<String> keys = new ArrayList<>(upstreamCanon.keySet());
+        Collections.sort(keys);
+        StringBuilder b = new StringBuilder(128 + inputCanon.length() + paramsCanon.length());
+        b.append("{\"input\":").append(inputCanon)
+                .append(",\"key\":").append(MAPPER.writeValueAsString(stepKey))
+                .append(",\"params\":").append(paramsCanon)
+                .append(",\"type\":").append(MAPPER.writeValueAsString(stepType))
+                .append(",\"upstream\":{");
+        for (int i = 0; i < keys.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(MAPPER.writeValueAsString(keys.get(i))).append(':').append(upstreamCanon.get(keys.get(i)));
+        }
+        b.append("},\"version\":").append(MAPPER.writeValueAsString(stepVersion)).append('}');
+        return sha256(b.toString());
+    }
 }

@@ -78,6 +78,9 @@ public final class Runner {
     private Map<String, Step> impls;
     private List<List<Integer>> deps;
     private final Map<String, JsonNode> outputs = new HashMap<>();
+    private final Map<String, String> canonicalOutputs = new HashMap<>();
+    private final Map<Integer, String> hashes = new HashMap<>();
+    private String inputCanon;
     private final Set<Integer> done = new HashSet<>();
     private final Map<Integer, Execution> running = new HashMap<>();
     private final Map<Integer, Long> delayed = new HashMap<>();
@@ -371,14 +374,25 @@ public final class Runner {
         return recipe.isGraph() ? services.jobParallelism() : 1;
     }
 
+    /** The step's input hash; its dependencies have outputs, so it is fixed for this run. */
     private String hashOf(int i) {
+        String cached = hashes.get(i);
+        if (cached != null) {
+            return cached;
+        }
         StepDefinition def = recipe.steps().get(i);
-        Map<String, JsonNode> upstream = new LinkedHashMap<>();
+        if (inputCanon == null) {
+            inputCanon = Json.canonical(job.input());
+        }
+        Map<String, String> upstream = new HashMap<>();
         for (int d : deps.get(i)) {
             String k = recipe.steps().get(d).key();
-            upstream.put(k, outputs.get(k));
+            upstream.put(k, canonicalOutputs.computeIfAbsent(k, key -> Json.canonical(outputs.get(key))));
         }
-        return Json.inputHash(def.key(), def.type(), impls.get(def.key()).version(), def.params(), job.input(), upstream);
+        String hash = Json.inputHashOfCanonical(def.key(), def.type(), impls.get(def.key()).version(),
+                Json.canonical(def.params()), inputCanon, upstream);
+        hashes.put(i, hash);
+        return hash;
     }
 
     private void markRunning(int i) {
@@ -518,6 +532,7 @@ public final class Runner {
             set(i, row.toBuilder().status(StepStatus.SUCCESS).outputRefs(ok.output()).durationMs(c.durationMs())
                     .completedAt(ended).build());
             outputs.put(def.key(), ok.output());
+            canonicalOutputs.remove(def.key());
             done.add(i);
             log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " succeeded in " + c.durationMs() + " ms");
             progress(def.key());

@@ -50,6 +50,21 @@ class JsonTest {
     }
 
     @Test
+    void theHashFromCanonicalPartsEqualsTheHashFromValues() {
+        Map<String, JsonNode> up = new LinkedHashMap<>();
+        up.put("zeta", json("{\"b\":[1,2.50,{\"y\":null,\"x\":\"é\"}]}"));
+        up.put("alpha", json("\"text \\\"quoted\\\"\""));
+        JsonNode params = json("{\"p\":{\"q\":1}}");
+        JsonNode input = json("{\"file\":\"a b.txt\",\"n\":3}");
+        Map<String, String> canon = new LinkedHashMap<>();
+        up.forEach((k, v) -> canon.put(k, Json.canonical(v)));
+        assertEquals(Json.inputHash("s\"1", "t", "2", params, input, up),
+                Json.inputHashOfCanonical("s\"1", "t", "2", Json.canonical(params), Json.canonical(input), canon));
+        assertEquals(Json.inputHash("s", "t", "1", params, input, Map.of()),
+                Json.inputHashOfCanonical("s", "t", "1", Json.canonical(params), Json.canonical(input), Map.of()));
+    }
+
+    @Test
     void idsAreTimeOrderedAndUniqueWithinOneMillisecond() {
         Ids ids = new Ids();
         java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
