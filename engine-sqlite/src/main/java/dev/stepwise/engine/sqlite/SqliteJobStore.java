@@ -62,6 +62,12 @@ import tools.jackson.databind.JsonNode;
  *       database with a newer schema.</li>
  * </ul>
  *
+ * <p>The queue: {@link #claimNext} takes the best runnable job in one {@code BEGIN IMMEDIATE}
+ * transaction (through the index {@code jobs_claim}), and {@link #insertJob} looks a job's
+ * idempotency key up in the same transaction as its insert (a unique index backs it), so
+ * workers and submitters in several processes on one file never claim a job twice or create
+ * two jobs for one key.
+ *
  * <p>Versioned documents (recipes, prompts, presets, providers) are rows of one table; a
  * published version is never updated or deleted (triggers in the schema refuse it).
  *
@@ -138,8 +144,17 @@ public final class SqliteJobStore implements JobStore {
 
     // ------------------------------------------------------------------------------------ writes
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code BEGIN IMMEDIATE} transaction looks the idempotency key up and inserts only
+     * if no job has it, so stores in several threads or processes racing with one key end with
+     * one job (the write lock serializes them; a unique violation on the key is also answered
+     * with the job that holds it). The returned job is the row as stored, read back in the same
+     * transaction.
+     */
     @Override
-    public void insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
+    public Job insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
         Objects.requireNonNull(job, "job");
         List<JobStep> stepRows = List.copyOf(steps);
         List<LogEntry> logLines = List.copyOf(logs);
@@ -149,21 +164,92 @@ public final class SqliteJobStore implements JobStore {
             }
         }
         String what = "insert of job " + job.id();
-        writer.inTransaction(what, c -> {
+        Params byKey = Params.of().set("idempotencyKey", job.idempotencyKey());
+        return writer.inTransaction(what, c -> {
+            if (job.idempotencyKey() != null) {
+                Optional<Job> existing = selectOne(c, "select_job_by_idempotency_key", byKey);
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+            }
             try {
                 Jdbc.update(c, queries.get("insert_job"), Rows.job(job));
             } catch (SQLException e) {
-                if (Jdbc.isUniqueViolation(e)) {
-                    throw new StoreException(what + " failed: a job with this id already exists in " + database, e);
+                if (!Jdbc.isUniqueViolation(e)) {
+                    throw e;
                 }
-                throw e;
+                // Defensive: the lookup above runs under the write lock, so this should not happen.
+                if (job.idempotencyKey() != null) {
+                    Optional<Job> existing = selectOne(c, "select_job_by_idempotency_key", byKey);
+                    if (existing.isPresent()) {
+                        return existing.get();
+                    }
+                }
+                throw new StoreException(what + " failed: a job with this id already exists in " + database, e);
             }
             for (JobStep s : stepRows) {
                 Jdbc.update(c, queries.get("insert_step"), Rows.step(s));
             }
             insertLogs(c, logLines);
-            return null;
+            return selectOne(c, "select_job", Params.of().set("id", job.id())).orElseThrow();
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code BEGIN IMMEDIATE} transaction counts the running jobs of the limited recipes,
+     * picks the best pending job of the others (through the index {@code jobs_claim}) and
+     * claims it, so claims of several threads or processes never take the same job. A running
+     * job counts against its recipe's limit until it leaves {@code running}, also when its lease
+     * has expired. A pending job with a cancel request is claimed like any other (the runner
+     * sees the flag).
+     *
+     * @throws IllegalArgumentException if a limit is negative (0 means: none of that recipe runs)
+     */
+    @Override
+    public Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt, Map<String, Integer> recipeLimits) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+        Map<String, Integer> limits = new LinkedHashMap<>();
+        recipeLimits.forEach((slug, limit) -> {
+            Objects.requireNonNull(slug, "recipe slug in recipeLimits");
+            Objects.requireNonNull(limit, "limit of recipe " + slug);
+            if (limit < 0) {
+                throw new IllegalArgumentException("limit of recipe " + slug + " must be >= 0, was " + limit);
+            }
+            limits.put(slug, limit);
+        });
+        Params counts = Params.of().set("slugs", Codec.jsonArray(limits.keySet()));
+        return writer.inTransaction("claim by " + owner, c -> {
+            List<String> saturated = new ArrayList<>();
+            if (!limits.isEmpty()) {
+                Map<String, Long> running = new LinkedHashMap<>();
+                Jdbc.query(c, queries.get("select_running_counts"), counts,
+                        rs -> running.put(rs.getString("recipe_slug"), rs.getLong("running")));
+                limits.forEach((slug, limit) -> {
+                    if (running.getOrDefault(slug, 0L) >= limit) {
+                        saturated.add(slug);
+                    }
+                });
+            }
+            Params candidate = Params.of().set("now", now).set("saturated", Codec.jsonArray(saturated));
+            List<String> ids = Jdbc.query(c, queries.get("select_claim_candidate"), candidate, rs -> rs.getString("id"));
+            if (ids.isEmpty()) {
+                return Optional.<Job>empty();
+            }
+            Params claim = Params.of().set("id", ids.get(0)).set("owner", owner).set("now", now)
+                    .set("leaseExpiresAt", leaseExpiresAt);
+            if (Jdbc.update(c, queries.get("claim_job"), claim) == 0) {
+                throw new IllegalStateException("claim of job " + ids.get(0) + " changed no row inside its transaction");
+            }
+            return selectOne(c, "select_job", Params.of().set("id", ids.get(0)));
+        });
+    }
+
+    private Optional<Job> selectOne(Connection c, String query, Params params) throws SQLException {
+        return Jdbc.query(c, queries.get(query), params, Rows::job).stream().findFirst();
     }
 
     @Override

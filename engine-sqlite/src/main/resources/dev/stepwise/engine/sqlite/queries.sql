@@ -61,14 +61,15 @@ INSERT INTO schema_version (version, description, applied_at) VALUES (:version, 
 -- name: insert_job
 INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
                   last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner,
-                  lease_expires_at, epoch, cancel_requested)
+                  lease_expires_at, epoch, cancel_requested, run_at, priority, idempotency_key)
 VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep, :progress,
         :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
-        :leaseExpiresAt, :epoch, :cancelRequested)
+        :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority, :idempotencyKey)
 
--- The whole row except the manifest (only if :writeManifest) and the cancel flag (only cleared,
--- if :clearCancel), if the guard holds. :guardEpoch is the epoch read before the write; the new
--- row may carry another (a claim increments it).
+-- The whole row except the manifest (only if :writeManifest), the cancel flag (only cleared,
+-- if :clearCancel) and the idempotency key (set on insert only, never changed), if the guard
+-- holds. :guardEpoch is the epoch read before the write; the new row may carry another (a claim
+-- increments it).
 -- name: update_job
 UPDATE jobs
 SET recipe_id        = :recipeId,
@@ -87,6 +88,8 @@ SET recipe_id        = :recipeId,
     lease_owner      = :leaseOwner,
     lease_expires_at = :leaseExpiresAt,
     epoch            = :epoch,
+    run_at           = :runAt,
+    priority         = :priority,
     manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
     cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
 WHERE id = :id
@@ -136,6 +139,19 @@ SET cancel_requested = 1,
 WHERE id = :id
   AND status IN ('pending', 'running')
 
+-- The claim of one pending job (chosen by select_claim_candidate in the same transaction).
+-- name: claim_job
+UPDATE jobs
+SET status           = 'running',
+    lease_owner      = :owner,
+    lease_expires_at = :leaseExpiresAt,
+    epoch            = epoch + 1,
+    started_at       = COALESCE(started_at, :now),
+    updated_at       = :now,
+    finished_at      = NULL
+WHERE id = :id
+  AND status = 'pending'
+
 -- name: insert_document
 INSERT INTO documents (kind, key, version, content_hash, content, created_at)
 VALUES (:kind, :key, :version, :contentHash, :content, :createdAt)
@@ -160,6 +176,27 @@ SELECT * FROM job_steps WHERE job_id = :jobId ORDER BY step_order
 
 -- name: select_logs
 SELECT * FROM job_logs WHERE job_id = :jobId AND cursor > :afterCursor ORDER BY cursor LIMIT :limit
+
+-- name: select_job_by_idempotency_key
+SELECT * FROM jobs WHERE idempotency_key = :idempotencyKey
+
+-- The best runnable job: pending, due, highest priority, then earliest run_at, then oldest id;
+-- none of the recipes in :saturated (a JSON array of slugs at their concurrency limit). Walks
+-- the index jobs_claim in its order and stops at the first row that qualifies.
+-- name: select_claim_candidate
+SELECT id FROM jobs
+WHERE status = 'pending'
+  AND run_at <= :now
+  AND recipe_slug NOT IN (SELECT value FROM json_each(:saturated))
+ORDER BY priority DESC, run_at, id
+LIMIT 1
+
+-- Running jobs of each of the recipes in :slugs (a JSON array); recipes with none are absent.
+-- name: select_running_counts
+SELECT recipe_slug, count(*) AS running FROM jobs
+WHERE status = 'running'
+  AND recipe_slug IN (SELECT value FROM json_each(:slugs))
+GROUP BY recipe_slug
 
 -- name: select_expired_leases
 SELECT * FROM jobs

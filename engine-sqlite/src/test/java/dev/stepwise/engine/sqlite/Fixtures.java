@@ -42,7 +42,7 @@ final class Fixtures {
         return job(id, 0);
     }
 
-    /** A job with every nullable field set. */
+    /** A job with every nullable field set (and a run-at, priority and idempotency key). */
     static Job fullJob(String id) {
         return job(id).toBuilder()
                 .manifest(json("{\"version\":\"1.0.0\",\"job_id\":\"" + id + "\",\"output\":null}"))
@@ -57,6 +57,9 @@ final class Fixtures {
                 .leaseExpiresAt(T0.plusSeconds(30))
                 .epoch(7)
                 .cancelRequested(true)
+                .runAt(T0.plusSeconds(60))
+                .priority(-3)
+                .idempotencyKey("key-" + id)
                 .build();
     }
 

@@ -9,6 +9,7 @@ import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.sqlite.internal.Jdbc;
 import dev.stepwise.engine.sqlite.internal.Migrator;
+import dev.stepwise.engine.sqlite.internal.NamedSql;
 import dev.stepwise.engine.sqlite.internal.Params;
 import dev.stepwise.engine.sqlite.internal.Rows;
 import dev.stepwise.engine.sqlite.internal.SqlFile;
@@ -32,6 +33,16 @@ class SqliteMigrationTest {
     private static final String QUERIES = "/dev/stepwise/engine/sqlite/queries.sql";
     private static final String MIGRATIONS = "/dev/stepwise/engine/sqlite/migrations/";
 
+    /** The job insert of schema versions 1 and 2 (before the queue columns). */
+    private static final NamedSql V1_INSERT_JOB = NamedSql.parse("v1_insert_job", """
+            INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
+                              last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner,
+                              lease_expires_at, epoch, cancel_requested)
+            VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep, :progress,
+                    :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
+                    :leaseExpiresAt, :epoch, :cancelRequested)
+            """);
+
     @TempDir
     Path dir;
 
@@ -41,14 +52,32 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents"), column(file, "SELECT description FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue"),
+                column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
         List<String> indexes = column(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        assertEquals(List.of("job_logs_by_job", "jobs_by_created", "jobs_by_lease", "jobs_by_status"), indexes);
+        assertEquals(List.of("job_logs_by_job", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_lease",
+                "jobs_by_recipe_status", "jobs_by_status", "jobs_claim"), indexes);
+        assertV3Columns(file);
         List<String> triggers = column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
         assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"), triggers);
+    }
+
+    /** The queue columns and indexes of schema version 3. */
+    private static void assertV3Columns(Path file) throws SQLException {
+        // name, type, notnull, default
+        assertEquals(List.of("run_at INTEGER 1 0", "priority INTEGER 1 0", "idempotency_key TEXT 0 null"),
+                column(file, "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || COALESCE(dflt_value, 'null') "
+                        + "FROM pragma_table_info('jobs') WHERE name IN ('run_at', 'priority', 'idempotency_key') ORDER BY cid"));
+        assertEquals(List.of("1 1"), column(file,
+                "SELECT \"unique\" || ' ' || partial FROM pragma_index_list('jobs') WHERE name = 'jobs_by_idempotency_key'"));
+        assertEquals(List.of("idempotency_key"), column(file, "SELECT name FROM pragma_index_info('jobs_by_idempotency_key')"));
+        assertEquals(List.of("status 0", "priority 1", "run_at 0", "id 0"), column(file,
+                "SELECT name || ' ' || \"desc\" FROM pragma_index_xinfo('jobs_claim') WHERE key = 1 ORDER BY seqno"));
+        assertEquals(List.of("recipe_slug", "status"),
+                column(file, "SELECT name FROM pragma_index_info('jobs_by_recipe_status') ORDER BY seqno"));
     }
 
     /** Every schema version this library ships except the latest: each must upgrade. */
@@ -60,16 +89,29 @@ class SqliteMigrationTest {
     @MethodSource("earlierVersions")
     void anOlderDatabaseIsUpgradedAndKeepsItsJobs(int from) throws SQLException {
         Path file = dir.resolve("v" + from + ".db");
-        Job job = Fixtures.fullJob("J-old");
-        createAtVersion(file, from, job);
+        // As an older Stepwise wrote it: no run-at (it becomes createdAt), priority or key.
+        Job job = Fixtures.fullJob("J-old").toBuilder().runAt(null).priority(0).idempotencyKey(null).build();
+        Job pending = Fixtures.job("J-pending", 7);
+        createAtVersion(file, from, job, pending);
         assertEquals(List.of(Integer.toString(from)), column(file, "SELECT MAX(version) FROM schema_version"));
 
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
             assertEquals(Optional.of(job), store.findJob("J-old"));
+            assertEquals(Optional.of(pending), store.findJob("J-pending"));
+            assertEquals(Fixtures.T0.plusMillis(7), store.findJob("J-pending").orElseThrow().runAt());
             // The new schema works on the upgraded file.
             assertEquals(1, store.publish(DocumentKind.RECIPE, "video", Fixtures.json("{\"steps\":[]}"), "0".repeat(64),
                     Fixtures.T0).version());
+            Job keyed = Fixtures.job("J-new", 9).toBuilder().idempotencyKey("k").priority(2).build();
+            assertEquals(keyed, store.insertJob(keyed, List.of(), List.of()));
+            assertEquals(keyed, store.insertJob(Fixtures.job("J-dup", 9).toBuilder().idempotencyKey("k").build(),
+                    List.of(), List.of()));
+            assertEquals("J-new", store.claimNext("w", Fixtures.T0.plusSeconds(1), Fixtures.T0.plusSeconds(31), java.util.Map.of())
+                    .orElseThrow().id());
+            assertEquals("J-pending", store.claimNext("w", Fixtures.T0.plusSeconds(1), Fixtures.T0.plusSeconds(31),
+                    java.util.Map.of()).orElseThrow().id());
         }
+        assertV3Columns(file);
         int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
         List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
         assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
@@ -80,7 +122,7 @@ class SqliteMigrationTest {
      * {@code version} run in order, {@code schema_version} rows as the migrator writes them, and
      * one job row.
      */
-    private static void createAtVersion(Path file, int version, Job job) throws SQLException {
+    private static void createAtVersion(Path file, int version, Job... jobs) throws SQLException {
         SqlFile queries = SqlFile.load(QUERIES);
         List<String> index = SqlFile.read(MIGRATIONS + "index.txt").lines().map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
@@ -97,7 +139,9 @@ class SqliteMigrationTest {
                         .set("description", name.substring(name.indexOf("__") + 2, name.length() - ".sql".length()))
                         .set("appliedAt", Fixtures.T0));
             }
-            Jdbc.update(c, queries.get("insert_job"), Rows.job(job));
+            for (Job job : jobs) {
+                Jdbc.update(c, V1_INSERT_JOB, Rows.job(job));
+            }
         }
     }
 
@@ -108,7 +152,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -123,7 +167,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 3"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

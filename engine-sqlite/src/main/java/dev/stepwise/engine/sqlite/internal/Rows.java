@@ -40,7 +40,10 @@ public final class Rows {
                 .set("leaseOwner", j.leaseOwner())
                 .set("leaseExpiresAt", j.leaseExpiresAt())
                 .set("epoch", j.epoch())
-                .set("cancelRequested", j.cancelRequested());
+                .set("cancelRequested", j.cancelRequested())
+                .set("runAt", j.runAt())
+                .set("priority", j.priority())
+                .set("idempotencyKey", j.idempotencyKey());
     }
 
     /**
@@ -105,7 +108,10 @@ public final class Rows {
                 rs.getString("lease_owner"),
                 Codec.instant(rs, "lease_expires_at"),
                 rs.getLong("epoch"),
-                rs.getInt("cancel_requested") != 0);
+                rs.getInt("cancel_requested") != 0,
+                Codec.instant(rs, "run_at"),
+                rs.getInt("priority"),
+                rs.getString("idempotency_key"));
     }
 
     /**
