@@ -14,7 +14,6 @@ import dev.stepwise.engine.api.InvalidRecipeException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
-import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.StepDefinition;
@@ -25,15 +24,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -41,34 +36,8 @@ import tools.jackson.databind.JsonNode;
  * secrets, input and output validation, recipe validation. Every store runs it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class ConfigContract {
+public abstract class ConfigContract extends StoreContractBase {
     private static final String SECRET = "sk-test-6f1e9c0b-DO-NOT-STORE";
-
-    /** A temporary directory per test (a durable store keeps its files here). */
-    @TempDir
-    protected Path dir;
-
-    /** The store under test. */
-    protected JobStore store;
-
-    private final List<JobEngine> engines = new ArrayList<>();
-
-    /**
-     * @param dir an empty temporary directory
-     * @return the store under test, keeping its files in {@code dir}
-     */
-    protected abstract JobStore openStore(Path dir);
-
-    @BeforeEach
-    void open() {
-        store = openStore(dir);
-    }
-
-    @AfterEach
-    void close() {
-        engines.forEach(JobEngine::close);
-        store.close();
-    }
 
     private JobEngine engine() {
         JobEngine e = JobEngine.builder(store).step("echo", new Fakes.Echo())
@@ -92,7 +61,7 @@ public abstract class ConfigContract {
                     throw new IllegalArgumentException("secret '" + ref + "' is not set");
                 })
                 .build();
-        engines.add(e);
+        track(e);
         return e;
     }
 
@@ -218,21 +187,21 @@ public abstract class ConfigContract {
         JobEngine.Builder b = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json");
         JobEngine first = b.build();
-        engines.add(first);
+        track(first);
         assertEquals(List.of("from-file", "seeded"), first.recipes().stream().map(Recipe::slug).toList());
         JobEngine second = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json").build();
-        engines.add(second);
+        track(second);
         assertEquals(List.of(1, 1), second.recipes().stream().map(Recipe::version).toList(), "seeding again is a no-op");
         // a newer version published since start-up is not undone by seeding the old content again
         second.publishRecipe(echoRecipe("from-file", "changed"));
         JobEngine third = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
-        engines.add(third);
+        track(third);
         third.putConfig(DocumentKind.PROMPT, "p", json("{\"v\":2}"));
         JobEngine fourth = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
-        engines.add(fourth);
+        track(fourth);
         assertEquals(2, fourth.recipe("from-file", null).version());
         assertEquals("changed", fourth.recipe("from-file", null).steps().get(0).params().get("p").asString());
         assertEquals(2, fourth.config(DocumentKind.PROMPT, "p", null).orElseThrow().version());

@@ -21,7 +21,6 @@ import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,49 +33,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Durable-resume contract: checkpoint reuse and invalidation, heartbeats, store faults. Every
  * store runs it (a subclass implements {@link #openStore(Path)}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-public abstract class DurabilityContract {
-    /** A temporary directory per test. */
-    @TempDir
-    protected Path dir;
-
-    /** The store under test. */
-    protected JobStore store;
-
-    private final List<JobEngine> engines = new ArrayList<>();
-
-    /**
-     * @param dir an empty temporary directory
-     * @return the store under test
-     */
-    protected abstract JobStore openStore(Path dir);
-
-    @BeforeEach
-    void open() {
-        store = openStore(dir);
-    }
-
-    @AfterEach
-    void close() {
-        engines.forEach(JobEngine::close);
-        store.close();
-    }
-
-    private JobEngine track(JobEngine e) {
-        engines.add(e);
-        return e;
-    }
-
+public abstract class DurabilityContract extends StoreContractBase {
     /** A step with a settable version and output, counting executions. */
     static final class Versioned implements Step {
         volatile String version = "1";

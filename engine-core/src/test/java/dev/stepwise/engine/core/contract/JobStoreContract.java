@@ -16,7 +16,6 @@ import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
-import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.api.LogEntry;
@@ -45,11 +44,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -58,55 +55,21 @@ import tools.jackson.databind.JsonNode;
  * its own temporary directory.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class JobStoreContract {
+public abstract class JobStoreContract extends StoreContractBase {
     /** Where tests start time. */
     protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-
-    /** A temporary directory per test. */
-    @TempDir
-    protected Path dir;
-
-    /** The store under test. */
-    protected JobStore store;
 
     /** The settable clock every engine of the test uses. */
     protected MutableClock clock;
 
-    private final List<JobEngine> engines = new ArrayList<>();
-
-    /**
-     * Opens the store under test in a directory (a durable store keeps its files there).
-     *
-     * @param dir an empty temporary directory
-     * @return the store
-     */
-    protected abstract JobStore openStore(Path dir);
-
     @BeforeEach
-    void openStoreUnderTest() {
-        store = openStore(dir);
+    void startClock() {
         clock = new MutableClock(T0);
-    }
-
-    @AfterEach
-    void closeStoreUnderTest() {
-        engines.forEach(JobEngine::close);
-        store.close();
     }
 
     /** @return a builder on the store under test with the test clock and the echo step */
     protected JobEngine.Builder engineBuilder() {
         return JobEngine.builder(store).clock(clock);
-    }
-
-    /**
-     * @param b a builder
-     * @return the engine, closed after the test
-     */
-    protected JobEngine track(JobEngine.Builder b) {
-        JobEngine e = b.build();
-        engines.add(e);
-        return e;
     }
 
     private static Recipe abc() {

@@ -14,7 +14,6 @@ import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
-import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Recipe;
@@ -25,7 +24,6 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,49 +41,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Queue contract: submit, workers, automatic retries with backoff, timeouts, parallel steps,
  * graceful shutdown, priorities, run-at and per-recipe limits. Every store runs it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class WorkersContract {
-    /** A temporary directory per test. */
-    @TempDir
-    protected Path dir;
-
-    /** The store under test. */
-    protected JobStore store;
-
-    private final List<JobEngine> engines = new ArrayList<>();
+public abstract class WorkersContract extends StoreContractBase {
     private static final Duration FAST_POLL = Duration.ofMillis(20);
-
-    /**
-     * @param dir an empty temporary directory
-     * @return the store under test
-     */
-    protected abstract JobStore openStore(Path dir);
-
-    @BeforeEach
-    void open() {
-        store = openStore(dir);
-    }
-
-    @AfterEach
-    void close() {
-        engines.forEach(JobEngine::close);
-        store.close();
-    }
-
-    private JobEngine track(JobEngine e) {
-        engines.add(e);
-        return e;
-    }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
