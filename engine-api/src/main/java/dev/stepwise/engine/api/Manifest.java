@@ -61,9 +61,11 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @param inputHash   its input hash, or null
      * @param error       its last error, or null
      * @param skipReason  why it was skipped, or null
+     * @param attemptLog  for a step that ran more than once: one object per attempt
+     *                    ({@code attempt, started_at, error, retry_delay_ms}), or null
      */
     public record StepEntry(String key, StepStatus status, Instant startedAt, Instant completedAt, long durationMs,
-            JsonNode output, int attempts, String inputHash, String error, String skipReason) {
+            JsonNode output, int attempts, String inputHash, String error, String skipReason, JsonNode attemptLog) {
     }
 
     /**
@@ -99,6 +101,9 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
             n.put("input_hash", s.inputHash());
             n.put("error", s.error());
             n.put("skip_reason", s.skipReason());
+            if (s.attemptLog() != null) {
+                n.set("attempt_log", s.attemptLog());
+            }
         }
         root.set("output", output == null ? f.nullNode() : output);
         ObjectNode m = root.putObject("metrics");
@@ -121,7 +126,7 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                 steps.add(new StepEntry(n.required("key").asString(), StepStatus.fromValue(n.required("status").asString()),
                         instant(n.get("started_at")), instant(n.get("completed_at")), n.required("duration_ms").asLong(),
                         nullable(n.get("output")), n.path("attempts").asInt(0), text(n.get("input_hash")),
-                        text(n.get("error")), text(n.get("skip_reason"))));
+                        text(n.get("error")), text(n.get("skip_reason")), nullable(n.get("attempt_log"))));
             }
             JsonNode m = json.required("metrics");
             return new Manifest(json.required("version").asString(), json.required("job_id").asString(),

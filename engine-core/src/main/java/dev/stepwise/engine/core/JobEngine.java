@@ -547,7 +547,9 @@ public final class JobEngine implements AutoCloseable {
      */
     public JsonNode manifest(String jobId) {
         Job job = job(jobId);
-        return Manifests.build(job, services.store().findSteps(jobId), Manifests.snapshotsOf(job)).toJson();
+        List<JobStep> steps = services.store().findSteps(jobId);
+        List<LogEntry> logs = Manifests.hasRetries(steps) ? services.store().findLogs(jobId, 0, 100_000) : List.of();
+        return Manifests.build(job, steps, Manifests.snapshotsOf(job), logs).toJson();
     }
 
     /** @return this engine's runner id (the lease owner it writes) */

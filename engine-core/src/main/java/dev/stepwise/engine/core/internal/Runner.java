@@ -405,7 +405,7 @@ public final class Runner {
                 .startedAt(services.now()).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0)
                 .build());
         job = job.toBuilder().currentStep(def.key()).build();
-        log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");
+        log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + Manifests.STARTED);
     }
 
     // ------------------------------------------------------------------ executions
@@ -540,7 +540,7 @@ public final class Runner {
         }
         Outcome.Failed f = (Outcome.Failed) c.outcome();
         set(i, row.toBuilder().status(StepStatus.FAILED).error(f.reason()).durationMs(c.durationMs()).completedAt(ended).build());
-        log(def.key(), attempt, LogLevel.ERROR, "attempt " + attempt + " failed: " + f.reason());
+        log(def.key(), attempt, LogLevel.ERROR, "attempt " + attempt + Manifests.FAILED + f.reason());
         if (f.cancelled()) {
             handle.requestCancel();
             return;
@@ -549,7 +549,7 @@ public final class Runner {
         if (!cancelled && !handle.stopRequested() && attempt < def.retry().maxAttempts() && f.cause() != null
                 && def.retry().retries(f.cause())) {
             Duration delay = def.retry().delayAfter(attempt, JITTER);
-            log(def.key(), attempt, LogLevel.WARN, "retrying in " + delay.toMillis() + " ms (attempt " + (attempt + 1)
+            log(def.key(), attempt, LogLevel.WARN, Manifests.RETRYING + delay.toMillis() + " ms (attempt " + (attempt + 1)
                     + " of " + def.retry().maxAttempts() + ")");
             if (workerMode) {
                 Instant at = ended.plus(delay);
@@ -680,9 +680,28 @@ public final class Runner {
         if (failed != null) {
             return failed;
         }
+        if (Manifests.hasRetries(steps)) {
+            withAttemptLog();
+        }
         services.publish(job, job.manifest());
         LOG.info("job {} {} in {} ms{}", jobId, status, runMs, lastError == null ? "" : ": " + lastError);
         return job;
+    }
+
+    /**
+     * A step ran more than once: rewrite the terminal manifest with each step's attempt log,
+     * read from the now committed log (one extra write, only on this rare path).
+     */
+    private void withAttemptLog() {
+        try {
+            List<LogEntry> logs = services.store().findLogs(jobId, 0, 100_000);
+            Job enriched = job.toBuilder().manifest(Manifests.build(job, steps, snapshots, logs).toJson()).build();
+            services.store().write(new JobWrite(enriched, new WriteGuard.Status(job.epoch(), job.status()), List.of(),
+                    List.of(), true, false));
+            job = enriched;
+        } catch (EngineException e) {
+            LOG.warn("job {}: could not add the attempt log to its manifest: {}", jobId, e.getMessage());
+        }
     }
 
     /** Hands the job back as {@code pending} (durable retry, graceful stop): lease released. */

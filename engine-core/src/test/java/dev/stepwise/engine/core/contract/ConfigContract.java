@@ -54,6 +54,7 @@ public abstract class ConfigContract extends StoreContractBase {
                     }
                     throw new IllegalStateException("401 from provider: key " + key + " rejected");
                 })
+                .manifestWriter(new dev.stepwise.engine.core.FileManifestWriter(dir.resolve("manifests")))
                 .secretResolver(ref -> {
                     if (ref.equals("env:LLM_KEY")) {
                         return SECRET;
@@ -239,6 +240,8 @@ public abstract class ConfigContract extends StoreContractBase {
             assertFalse(engine.steps(j.id()).toString().contains(SECRET), "steps");
             assertFalse(engine.logs(j.id(), 0, 1000).toString().contains(SECRET), "logs");
         }
+        assertTrue(Files.exists(dir.resolve("manifests").resolve(failed.id()).resolve("manifest.json")),
+                "the manifest files are among the files grepped");
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);

@@ -173,6 +173,19 @@ public abstract class WorkersContract extends StoreContractBase {
         assertTrue(callLog.contains("retrying in 10000 ms (attempt 2 of 3)"), callLog.toString());
         assertTrue(callLog.contains("retrying in 30000 ms (attempt 3 of 3)"), callLog.toString());
         assertTrue(callLog.contains("attempt 3 started"), callLog.toString());
+
+        Job done = stored(job.id());
+        assertValidManifest(done.manifest());
+        var attemptLog = done.manifest().at("/steps/1/attempt_log");
+        assertEquals(3, attemptLog.size(), attemptLog.toString());
+        assertEquals(List.of(10000L, 30000L), List.of(attemptLog.get(0).get("retry_delay_ms").asLong(),
+                attemptLog.get(1).get("retry_delay_ms").asLong()));
+        assertTrue(attemptLog.get(2).get("retry_delay_ms").isNull());
+        assertEquals("IllegalStateException: 503 from provider", attemptLog.get(0).get("error").asString());
+        assertEquals(t0.toString(), attemptLog.get(0).get("started_at").asString());
+        assertEquals(t0.plusSeconds(40).toString(), attemptLog.get(2).get("started_at").asString());
+        assertTrue(attemptLog.get(2).get("error").isNull(), "the last attempt succeeded");
+        assertTrue(done.manifest().at("/steps/0/attempt_log").isMissingNode(), "a step that ran once has none");
     }
 
     @Test
