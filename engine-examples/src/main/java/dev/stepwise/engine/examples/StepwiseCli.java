@@ -10,6 +10,7 @@ import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.StepDefinition;
@@ -20,18 +21,37 @@ import dev.stepwise.engine.api.UnknownStepTypeException;
 import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.RunListener;
+import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.WorkerOptions;
+import dev.stepwise.engine.core.Workers;
 import dev.stepwise.engine.examples.greeting.Greeting;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
@@ -45,6 +65,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * stepwise [--db PATH] run RECIPE [--version N] [--input JSON|@FILE]
+ * stepwise [--db PATH] submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]
+ * stepwise [--db PATH] worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
  * stepwise [--db PATH] list | status JOB | logs JOB | manifest JOB | cancel JOB | retry JOB | resume JOB
  * stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE
  * stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE
@@ -77,6 +99,14 @@ public final class StepwiseCli {
               run RECIPE [--version N] [--input JSON|@FILE]
                                                create a job on the latest (or the named) version of a recipe
                                                and run it; prints its id, then a summary
+              submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]
+                                               queue a job for the workers; prints its id (the existing job's id
+                                               when --key was used before). +DURATION: +500ms, +30s, +5m, +2h, +1d
+              worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
+                                               run queued jobs (default 1 worker, poll 500 ms, grace 30 s) until
+                                               Ctrl-C/SIGTERM (graceful: running steps finish, unfinished jobs
+                                               are handed back) or, with --exit-when-idle, until no job is
+                                               running or runnable now; prints '<job> <status>' per finished job
               list                             the newest jobs
               status JOB                       a job and its steps
               logs JOB                         a job's log: time, level, step, message
@@ -94,7 +124,7 @@ public final class StepwiseCli {
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
-    private static final String COMMANDS = "run, list, status, logs, manifest, cancel, retry, resume, recipes, config";
+    private static final String COMMANDS = "run, submit, worker, list, status, logs, manifest, cancel, retry, resume, recipes, config";
     private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -112,7 +142,7 @@ public final class StepwiseCli {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.out, System.err, StopSignal.onShutdown()));
     }
 
     /**
@@ -125,9 +155,17 @@ public final class StepwiseCli {
      * @return the exit code
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, new StopSignal(false));
+    }
+
+    /**
+     * Runs one command; {@code worker} stops gracefully when {@code stop} is requested (or its
+     * thread is interrupted).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, StopSignal stop) {
         StepwiseCli cli = new StepwiseCli(out, err);
         try {
-            return cli.dispatch(Args.parse(args));
+            return cli.dispatch(Args.parse(args), stop);
         } catch (UsageException e) {
             return cli.error(EXIT_USAGE, e.getMessage());
         } catch (UnknownJobException | UnknownRecipeException | UnknownStepTypeException | IllegalTransitionException
@@ -145,7 +183,7 @@ public final class StepwiseCli {
         }
     }
 
-    private int dispatch(Args a) {
+    private int dispatch(Args a, StopSignal stop) {
         if (a.command == null || a.command.equals("help")) {
             if (a.help || "help".equals(a.command)) {
                 out.println(USAGE);
@@ -157,13 +195,14 @@ public final class StepwiseCli {
             out.println(USAGE);
             return EXIT_COMPLETED;
         }
-        if (a.input != null && !a.command.equals("run")) {
-            throw new UsageException("--input is only for 'run'");
+        if (a.input != null && !a.command.equals("run") && !a.command.equals("submit")) {
+            throw new UsageException("--input is only for 'run' and 'submit'");
         }
-        if (a.version != null && !a.command.equals("run")
+        if (a.version != null && !a.command.equals("run") && !a.command.equals("submit")
                 && !(a.command.equals("recipes") && a.operands.size() > 0 && a.operands.get(0).equals("show"))) {
-            throw new UsageException("--version is only for 'run' and 'recipes show'");
+            throw new UsageException("--version is only for 'run', 'submit' and 'recipes show'");
         }
+        a.checkOptionsBelong();
         return switch (a.command) {
             case "run" -> {
                 a.expectOperands(1, "run RECIPE [--version N] [--input JSON|@FILE]");
@@ -181,6 +220,8 @@ public final class StepwiseCli {
                     yield finished(s, s.engine.run(job.id()));
                 }
             }
+            case "submit" -> submit(a);
+            case "worker" -> worker(a, stop);
             case "list" -> {
                 a.expectOperands(0, "list");
                 try (Session s = open(a.db, false)) {
@@ -242,6 +283,184 @@ public final class StepwiseCli {
             default -> throw new UsageException("unknown command '" + a.command + "'; commands: " + COMMANDS
                     + " (--help for usage)");
         };
+    }
+
+    private static final String SUBMIT_USAGE =
+            "submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]";
+    private static final String WORKER_USAGE =
+            "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]";
+    /** {@code +30s}: a run-at relative to now. */
+    private static final Pattern RELATIVE = Pattern.compile("\\+(\\d{1,9})(ms|s|m|h|d)");
+
+    private int submit(Args a) {
+        a.expectOperands(1, SUBMIT_USAGE);
+        if (a.input == null) {
+            throw new UsageException("--input is required; usage: stepwise [--db PATH] " + SUBMIT_USAGE);
+        }
+        String slug = a.operands.get(0);
+        JsonNode input = parseInput(a.input);
+        Instant runAt = a.runAt == null ? null : parseRunAt(a.runAt, Instant.now());
+        SubmitOptions options = SubmitOptions.defaults().withRecipeVersion(a.version).withRunAt(runAt)
+                .withPriority(a.priority == null ? 0 : a.priority).withIdempotencyKey(a.key);
+        AtomicBoolean existing = new AtomicBoolean();
+        try (Session s = open(a.db, true, store -> noticingExisting(store, existing), store -> RunListener.NONE)) {
+            Job job;
+            try {
+                // Validates the input against the recipe's input schema before anything is written.
+                job = s.engine.submit(slug, input, options);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("cannot submit to recipe '" + slug + "': " + e.getMessage());
+            }
+            out.println(job.id());
+            if (existing.get()) {
+                boolean same = job.recipeSlug().equals(slug) && job.input().equals(input);
+                err.println("note: idempotency key '" + a.key + "' was used before: job " + job.id() + " (" + job.recipeId()
+                        + ", " + job.status() + ") already exists, nothing new was submitted"
+                        + (same ? "" : "; its recipe or input differs from this submit"));
+            }
+            return EXIT_COMPLETED;
+        }
+    }
+
+    /**
+     * A store that notes whether {@code insertJob} returned an existing job (same idempotency key)
+     * instead of the one it was given: the engine's {@code submit} returns either the same way.
+     */
+    private static JobStore noticingExisting(JobStore store, AtomicBoolean existing) {
+        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("insertJob") && result instanceof Job stored && args[0] instanceof Job given) {
+                        existing.set(!stored.id().equals(given.id()));
+                    }
+                    return result;
+                });
+    }
+
+    /** Parses {@code --run-at}: an ISO-8601 instant or date-time with offset, or {@code +N} ms/s/m/h/d from now. */
+    static Instant parseRunAt(String raw, Instant now) {
+        Matcher m = RELATIVE.matcher(raw.strip());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            return now.plus(d);
+        }
+        try {
+            return Instant.parse(raw.strip());
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(raw.strip()).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new UsageException("--run-at must be an ISO-8601 instant like 2030-01-01T09:00:00Z or +DURATION"
+                        + " like +30s, +5m, +2h, +1d, +500ms; was '" + raw + "'");
+            }
+        }
+    }
+
+    /**
+     * Runs workers until {@code stop} is requested, the thread is interrupted or (with
+     * {@code --exit-when-idle}) no job is running or runnable now; then closes the engine, which
+     * lets running steps finish within the grace period and hands unfinished jobs back.
+     */
+    private int worker(Args a, StopSignal stop) {
+        a.expectOperands(0, WORKER_USAGE);
+        WorkerOptions options = WorkerOptions.defaults()
+                .withCount(a.workers == null ? WorkerOptions.DEFAULT_COUNT : a.workers)
+                .withPollInterval(a.pollMs == null ? WorkerOptions.DEFAULT_POLL_INTERVAL : Duration.ofMillis(a.pollMs))
+                .withShutdownGrace(a.graceSeconds == null ? WorkerOptions.DEFAULT_SHUTDOWN_GRACE : Duration.ofSeconds(a.graceSeconds))
+                .withRecipeLimits(a.limits);
+        // One line per job this process ran to an end. The listener runs on the runner's thread
+        // right after the job's terminal write; a hand-back (retry backoff, shutdown) ends pending
+        // and prints nothing.
+        Function<JobStore, RunListener> printer = store -> new RunListener() {
+            @Override
+            public void afterCommit(String jobId, boolean terminal) {
+                if (!terminal) {
+                    return;
+                }
+                try {
+                    store.findJob(jobId).filter(j -> j.status().isTerminal()).ifPresent(j -> {
+                        synchronized (out) {
+                            out.println(j.id() + " " + j.status());
+                            out.flush();
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    err.println("warning: cannot read the status of job " + jobId + ": " + firstLine(e.getMessage()));
+                }
+            }
+        };
+        AtomicInteger exit = new AtomicInteger(EXIT_COMPLETED);
+        stop.attach(options.shutdownGrace(), exit, out, err);
+        Session s = null;
+        boolean closed = false;
+        try {
+            s = open(a.db, true, UnaryOperator.identity(), printer);
+            Workers workers = s.engine.startWorkers(options);
+            err.println("worker: " + options.count() + (options.count() == 1 ? " worker" : " workers") + " on "
+                    + a.db.toAbsolutePath().normalize() + " (poll " + options.pollInterval().toMillis() + " ms, grace "
+                    + options.shutdownGrace().toSeconds() + " s" + (options.recipeLimits().isEmpty() ? "" : ", limits " + options.recipeLimits())
+                    + "); " + (a.exitWhenIdle ? "exits when idle" : "stop with Ctrl-C"));
+            err.flush();
+            boolean interrupted = false;
+            try {
+                while (!stop.await(options.pollInterval().toMillis())) {
+                    if (a.exitWhenIdle && idle(s.engine)) {
+                        err.println("worker: idle (no job running or runnable now), stopping");
+                        break;
+                    }
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            if (stop.requested() || interrupted) {
+                err.println("worker: stopping; running steps get up to " + options.shutdownGrace().toSeconds()
+                        + " s to finish, unfinished jobs are handed back");
+            }
+            err.flush();
+            // Session.close -> engine.close -> Workers.close: graceful. Clear the interrupt first, or
+            // the close would not wait for the running steps.
+            try {
+                closed = true;
+                s.close();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            err.println("worker: stopped after " + workers.jobsRun() + " jobs");
+            return EXIT_COMPLETED;
+        } catch (RuntimeException e) {
+            exit.set(EXIT_FAILED);
+            throw e;
+        } finally {
+            if (s != null && !closed) {
+                s.close();
+            }
+            out.flush();
+            err.flush();
+            stop.detach();
+        }
+    }
+
+    /** Idle: no job is running (here or in another process) and no pending job is runnable now. */
+    private static boolean idle(JobEngine engine) {
+        int limit = 10_000;
+        List<Job> active = engine.jobs(new JobQuery(EnumSet.of(JobStatus.PENDING, JobStatus.RUNNING), limit));
+        Instant now = Instant.now();
+        // A full page may hide runnable jobs behind future ones: not idle then.
+        return active.size() < limit && active.stream().noneMatch(j -> j.status() == JobStatus.RUNNING || !j.runAt().isAfter(now));
     }
 
     private int recipes(Args a) {
@@ -489,13 +708,23 @@ public final class StepwiseCli {
     }
 
     private Session open(Path db, boolean create) {
+        return open(db, create, UnaryOperator.identity(), store -> RunListener.NONE);
+    }
+
+    /**
+     * @param wrap     wraps the store the engine uses (the session closes the real one)
+     * @param listener the engine's run listener, given the store the engine uses
+     */
+    private Session open(Path db, boolean create, UnaryOperator<JobStore> wrap, Function<JobStore, RunListener> listener) {
         if (!create && !Files.exists(db)) {
             throw new UsageException("no database at " + db.toAbsolutePath() + "; run a job first or pass --db PATH");
         }
         Path dir = db.toAbsolutePath().getParent();
         SqliteJobStore store = SqliteJobStore.builder(db).build();
         try {
-            JobEngine.Builder b = JobEngine.builder(store)
+            JobStore used = wrap.apply(store);
+            JobEngine.Builder b = JobEngine.builder(used)
+                    .listener(listener.apply(used))
                     .manifestWriter(new FileManifestWriter(dir.resolve(MANIFEST_DIR)))
                     // Only 'resume' recovers orphaned jobs, so that reading commands never change a job
                     // (they may seed a bundled recipe or prompt the database does not hold yet).
@@ -556,21 +785,39 @@ public final class StepwiseCli {
         String command;
         String input;
         Integer version;
+        Integer priority;
+        String runAt;
+        String key;
+        Integer workers;
+        Long pollMs;
+        Long graceSeconds;
+        final Map<String, Integer> limits = new LinkedHashMap<>();
+        boolean exitWhenIdle;
         boolean help;
         final List<String> operands = new ArrayList<>();
+        /** Options given, for {@link #checkOptionsBelong()}. */
+        final List<String> given = new ArrayList<>();
+
+        private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
+                "--workers", "--poll", "--grace", "--limit");
+        private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
+        private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle");
 
         static Args parse(String[] argv) {
             Args a = new Args();
             for (int i = 0; i < argv.length; i++) {
                 String arg = argv[i];
-                if (arg.equals("--db") || arg.equals("--input") || arg.equals("--version")) {
+                int eq = arg.indexOf('=');
+                if (VALUED.contains(arg)) {
                     if (i + 1 >= argv.length) {
                         throw new UsageException(arg + " needs a value");
                     }
                     a.option(arg, argv[++i]);
-                } else if (arg.startsWith("--db=") || arg.startsWith("--input=") || arg.startsWith("--version=")) {
-                    int eq = arg.indexOf('=');
+                } else if (arg.startsWith("--") && eq > 0 && VALUED.contains(arg.substring(0, eq))) {
                     a.option(arg.substring(0, eq), arg.substring(eq + 1));
+                } else if (arg.equals("--exit-when-idle")) {
+                    a.given.add(arg);
+                    a.exitWhenIdle = true;
                 } else if (arg.equals("--help") || arg.equals("-h")) {
                     a.help = true;
                 } else if (arg.startsWith("-") && arg.length() > 1) {
@@ -585,6 +832,53 @@ public final class StepwiseCli {
         }
 
         private void option(String name, String value) {
+            if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name)) && !name.equals("--limit") && given.contains(name)) {
+                throw new UsageException(name + " given twice");
+            }
+            given.add(name);
+            switch (name) {
+                case "--priority" -> {
+                    priority = (int) number(name, value, Integer.MIN_VALUE, Integer.MAX_VALUE, "a whole number (higher runs first)");
+                    return;
+                }
+                case "--run-at" -> {
+                    runAt = value;
+                    return;
+                }
+                case "--key" -> {
+                    if (value.isBlank() || value.length() > 200) {
+                        throw new UsageException("--key must be 1-200 characters, not blank");
+                    }
+                    key = value;
+                    return;
+                }
+                case "--workers" -> {
+                    workers = (int) number(name, value, 1, 1024, "a whole number from 1 to 1024");
+                    return;
+                }
+                case "--poll" -> {
+                    pollMs = number(name, value, 1, 3_600_000, "milliseconds from 1 to 3600000");
+                    return;
+                }
+                case "--grace" -> {
+                    graceSeconds = number(name, value, 0, 86_400, "seconds from 0 to 86400");
+                    return;
+                }
+                case "--limit" -> {
+                    int eq = value.lastIndexOf('=');
+                    String slug = eq < 0 ? "" : value.substring(0, eq).strip();
+                    if (slug.isEmpty()) {
+                        throw new UsageException("--limit must be SLUG=N, e.g. --limit wordcount=1; was '" + value + "'");
+                    }
+                    int n = (int) number("--limit " + slug, value.substring(eq + 1).strip(), 1, 1024, "a whole number from 1 to 1024");
+                    if (limits.put(slug, n) != null) {
+                        throw new UsageException("--limit given twice for recipe '" + slug + "'");
+                    }
+                    return;
+                }
+                default -> {
+                }
+            }
             if (name.equals("--db")) {
                 if (value.isBlank()) {
                     throw new UsageException("--db needs a file path");
@@ -611,6 +905,31 @@ public final class StepwiseCli {
                     throw new UsageException("--input given twice");
                 }
                 input = value;
+            }
+        }
+
+        private static long number(String name, String value, long min, long max, String what) {
+            long n;
+            try {
+                n = Long.parseLong(value.strip());
+            } catch (NumberFormatException e) {
+                throw new UsageException(name + " must be " + what + ", was '" + value + "'");
+            }
+            if (n < min || n > max) {
+                throw new UsageException(name + " must be " + what + ", was '" + value + "'");
+            }
+            return n;
+        }
+
+        /** Rejects submit-only and worker-only options on other commands. */
+        void checkOptionsBelong() {
+            for (String o : given) {
+                if (SUBMIT_ONLY.contains(o) && !"submit".equals(command)) {
+                    throw new UsageException(o + " is only for 'submit'");
+                }
+                if (WORKER_ONLY.contains(o) && !"worker".equals(command)) {
+                    throw new UsageException(o + " is only for 'worker'");
+                }
             }
         }
 

@@ -212,7 +212,7 @@ class RecipesAndConfigCliTest {
         assertUsageError(cli.run("recipes", "show", "wordcount", "--version", "7"), "error: no recipe 'wordcount' version 7");
         assertUsageError(cli.run("run", "wordcount", "--version", "0"), "error: --version must be a whole number >= 1, was '0'");
         assertUsageError(cli.run("run", "wordcount", "--version", "x"), "error: --version must be a whole number >= 1, was 'x'");
-        assertUsageError(cli.run("list", "--version", "1"), "error: --version is only for 'run' and 'recipes show'");
+        assertUsageError(cli.run("list", "--version", "1"), "error: --version is only for 'run', 'submit' and 'recipes show'");
         assertUsageError(cli.run("config", "set", "voice", "v", "{}"), "error: unknown kind 'voice'");
         assertUsageError(cli.run("config", "set", "recipe", "wordcount", "{}"), "error: KIND must be prompt, preset or provider");
         assertUsageError(cli.run("config", "set", "prompt", "p"), "error: missing argument; usage: stepwise [--db PATH] config set");
