@@ -674,34 +674,27 @@ public final class Runner {
         job = b.build();
         log(null, 0, status == JobStatus.FAILED ? LogLevel.ERROR : LogLevel.INFO,
                 "job " + status + (lastError != null ? ": " + lastError : message != null ? " (" + message + ")" : ""));
-        job = job.toBuilder().manifest(Manifests.build(job, steps, snapshots).toJson()).build();
         writeManifest = true;
-        Job failed = commit(true);
+        Job failed;
+        if (Manifests.hasRetries(steps)) {
+            // the manifest's attempt_log is built from the log: committed lines plus this run's
+            // buffered ones, with the heartbeat held off so none is in flight between the two
+            synchronized (handle.heartbeatLock) {
+                List<LogEntry> logs = new ArrayList<>(services.store().findLogs(jobId, 0, 100_000));
+                logs.addAll(handle.peekLogs());
+                job = job.toBuilder().manifest(Manifests.build(job, steps, snapshots, logs).toJson()).build();
+                failed = commit(true);
+            }
+        } else {
+            job = job.toBuilder().manifest(Manifests.build(job, steps, snapshots).toJson()).build();
+            failed = commit(true);
+        }
         if (failed != null) {
             return failed;
-        }
-        if (Manifests.hasRetries(steps)) {
-            withAttemptLog();
         }
         services.publish(job, job.manifest());
         LOG.info("job {} {} in {} ms{}", jobId, status, runMs, lastError == null ? "" : ": " + lastError);
         return job;
-    }
-
-    /**
-     * A step ran more than once: rewrite the terminal manifest with each step's attempt log,
-     * read from the now committed log (one extra write, only on this rare path).
-     */
-    private void withAttemptLog() {
-        try {
-            List<LogEntry> logs = services.store().findLogs(jobId, 0, 100_000);
-            Job enriched = job.toBuilder().manifest(Manifests.build(job, steps, snapshots, logs).toJson()).build();
-            services.store().write(new JobWrite(enriched, new WriteGuard.Status(job.epoch(), job.status()), List.of(),
-                    List.of(), true, false));
-            job = enriched;
-        } catch (EngineException e) {
-            LOG.warn("job {}: could not add the attempt log to its manifest: {}", jobId, e.getMessage());
-        }
     }
 
     /** Hands the job back as {@code pending} (durable retry, graceful stop): lease released. */
@@ -804,6 +797,12 @@ public final class Runner {
         if (!claimed && preClaimed == null) {
             return; // the claim rides with the first write; nothing to renew yet
         }
+        synchronized (handle.heartbeatLock) {
+            renew(epoch, owner);
+        }
+    }
+
+    private void renew(long epoch, String owner) {
         try {
             services.listener().beforeLeaseRenewal(jobId);
             Instant now = services.now();
