@@ -258,16 +258,19 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(write, "write");
         Job job = write.job();
         WriteGuard guard = write.guard();
-        Params params = Rows.job(job)
-                .set("writeManifest", write.writeManifest())
+        Params params = Rows.jobUpdate(job, write.writeManifest())
                 .set("clearCancel", write.clearCancel())
                 .set("guardEpoch", guard.epoch())
                 .set("guardKind", null)
                 .set("guardOwner", null)
                 .set("guardNow", null)
                 .set("guardStatus", null);
+        // A step boundary of a running job by its owner: try the narrow statement first.
+        boolean stillRunning = false;
         if (guard instanceof WriteGuard.Owner o) {
             params.set("guardKind", "owner").set("guardOwner", o.owner());
+            stillRunning = job.status() == JobStatus.RUNNING && o.owner().equals(job.leaseOwner())
+                    && job.epoch() == o.epoch();
         } else if (guard instanceof WriteGuard.Claimable cl) {
             params.set("guardKind", "claimable").set("guardNow", cl.now());
         } else if (guard instanceof WriteGuard.Status st) {
@@ -275,9 +278,11 @@ public final class SqliteJobStore implements JobStore {
         } else {
             throw new IllegalArgumentException("unknown guard " + guard);
         }
+        boolean narrow = stillRunning;
         String what = "write of job " + job.id();
         writer.inTransaction(what, tx -> {
-            if (tx.update(queries.get("update_job"), params) == 0) {
+            if ((!narrow || tx.update(queries.get("update_job_running"), params) == 0)
+                    && tx.update(queries.get("update_job"), params) == 0) {
                 throw new WriteConflictException(job.id(), guard);
             }
             for (JobStep s : write.steps()) {

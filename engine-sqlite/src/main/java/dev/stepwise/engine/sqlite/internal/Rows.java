@@ -47,6 +47,38 @@ public final class Rows {
     }
 
     /**
+     * The columns an update of the row may set: every column but the input and the idempotency
+     * key (insert-only), with the manifest serialised only when it is written.
+     *
+     * @param j             a job
+     * @param writeManifest whether the manifest is written (else {@code :manifest} is null)
+     * @return the parameters of {@code update_job} / {@code update_job_running}, without the guard's
+     */
+    public static Params jobUpdate(Job j, boolean writeManifest) {
+        return Params.of()
+                .set("id", j.id())
+                .set("recipeId", j.recipeId())
+                .set("recipeSlug", j.recipeSlug())
+                .set("recipeVersion", j.recipeVersion())
+                .set("manifest", writeManifest ? j.manifest() : null)
+                .set("writeManifest", writeManifest)
+                .set("status", j.status().value())
+                .set("currentStep", j.currentStep())
+                .set("progress", j.progress())
+                .set("lastError", j.lastError())
+                .set("durationMs", j.durationMs())
+                .set("createdAt", j.createdAt())
+                .set("updatedAt", j.updatedAt())
+                .set("startedAt", j.startedAt())
+                .set("finishedAt", j.finishedAt())
+                .set("leaseOwner", j.leaseOwner())
+                .set("leaseExpiresAt", j.leaseExpiresAt())
+                .set("epoch", j.epoch())
+                .set("runAt", j.runAt())
+                .set("priority", j.priority());
+    }
+
+    /**
      * @param s a step row
      * @return every column of it, named as in {@code queries.sql}
      */
