@@ -17,6 +17,7 @@ import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.sqlite.internal.Codec;
 import dev.stepwise.engine.sqlite.internal.Jdbc;
 import dev.stepwise.engine.sqlite.internal.Migrator;
+import dev.stepwise.engine.sqlite.internal.NamedSql;
 import dev.stepwise.engine.sqlite.internal.Params;
 import dev.stepwise.engine.sqlite.internal.Rows;
 import dev.stepwise.engine.sqlite.internal.SqlFile;
@@ -101,6 +102,8 @@ public final class SqliteJobStore implements JobStore {
     private final Synchronous synchronous;
     private final Consumer<JobWrite> beforeCommit;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private static final int LOG_ROWS_PER_INSERT = 8;
+    private final NamedSql[] insertLogRows = new NamedSql[LOG_ROWS_PER_INSERT + 1];
 
     private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
             HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous,
@@ -114,6 +117,9 @@ public final class SqliteJobStore implements JobStore {
         this.busyTimeout = busyTimeout;
         this.synchronous = synchronous;
         this.beforeCommit = beforeCommit;
+        for (int rows = 2; rows <= LOG_ROWS_PER_INSERT; rows++) {
+            insertLogRows[rows] = Rows.insertLogs(queries.get("insert_log"), rows);
+        }
     }
 
     /**
@@ -281,7 +287,10 @@ public final class SqliteJobStore implements JobStore {
         boolean narrow = stillRunning;
         String what = "write of job " + job.id();
         writer.inTransaction(what, tx -> {
-            if ((!narrow || tx.update(queries.get("update_job_running"), params) == 0)
+            // Narrowest first: a boundary that keeps the lease, then one that moves it, then the whole row
+            // (which also decides whether the guard holds).
+            if ((!narrow || (tx.update(queries.get("update_job_running_same_lease"), params) == 0
+                            && tx.update(queries.get("update_job_running"), params) == 0))
                     && tx.update(queries.get("update_job"), params) == 0) {
                 throw new WriteConflictException(job.id(), guard);
             }
@@ -324,9 +333,15 @@ public final class SqliteJobStore implements JobStore {
                 tx -> tx.update(queries.get("request_cancel"), params) > 0);
     }
 
+    /** Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines. */
     private void insertLogs(Tx tx, List<LogEntry> logs) throws SQLException {
-        for (LogEntry e : logs) {
-            tx.update(queries.get("insert_log"), Rows.log(e));
+        for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_INSERT) {
+            List<LogEntry> chunk = logs.subList(from, Math.min(logs.size(), from + LOG_ROWS_PER_INSERT));
+            if (chunk.size() == 1) {
+                tx.update(queries.get("insert_log"), Rows.log(chunk.get(0)));
+            } else {
+                tx.update(insertLogRows[chunk.size()], Rows.logs(chunk));
+            }
         }
     }
 

@@ -127,6 +127,32 @@ WHERE id = :id
   AND run_at = :runAt
   AND priority = :priority
 
+-- As update_job_running when the write keeps the stored lease expiry: lease_expires_at is
+-- compared instead of set, so the index jobs_by_lease is left alone too (the runner moves its
+-- lease only now and then; the heartbeat renews it). Changes no row if the lease differs.
+-- name: update_job_running_same_lease
+UPDATE jobs
+SET recipe_id        = :recipeId,
+    recipe_version   = :recipeVersion,
+    current_step     = :currentStep,
+    progress         = :progress,
+    last_error       = :lastError,
+    duration_ms      = :durationMs,
+    updated_at       = :updatedAt,
+    started_at       = :startedAt,
+    finished_at      = :finishedAt,
+    manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+WHERE id = :id
+  AND epoch = :guardEpoch
+  AND status = 'running'
+  AND lease_owner = :guardOwner
+  AND recipe_slug = :recipeSlug
+  AND created_at = :createdAt
+  AND run_at = :runAt
+  AND priority = :priority
+  AND lease_expires_at = :leaseExpiresAt
+
 -- name: insert_step
 INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs, attempts,
                        duration_ms, started_at, completed_at, error, skip_reason, interruptions)

@@ -116,6 +116,51 @@ public final class Rows {
     }
 
     /**
+     * The statement inserting {@code rows} log lines at once: {@code insert_log}'s text with its
+     * {@code VALUES} tuple repeated, each tuple's parameters suffixed with its index (as
+     * {@link #logs(List)} names them). One statement per boundary instead of one per line.
+     *
+     * @param insertLog the one-row {@code insert_log}
+     * @param rows      how many lines (>= 1)
+     * @return the statement, named {@code insert_log_x<rows>}
+     */
+    public static NamedSql insertLogs(NamedSql insertLog, int rows) {
+        String sql = insertLog.sql();
+        int values = sql.toUpperCase(java.util.Locale.ROOT).lastIndexOf("VALUES");
+        if (values < 0) {
+            throw new IllegalStateException("insert_log has no VALUES clause: " + sql);
+        }
+        String tuple = sql.substring(values + "VALUES".length()).strip();
+        StringBuilder text = new StringBuilder(sql.substring(0, values + "VALUES".length())).append(' ');
+        java.util.List<String> params = new java.util.ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            text.append(i == 0 ? "" : ", ").append(tuple);
+            for (String p : insertLog.params()) {
+                params.add(p + "_" + i);
+            }
+        }
+        return new NamedSql(insertLog.name() + "_x" + rows, text.toString(), params);
+    }
+
+    /**
+     * @param logs log lines (their cursors are ignored: the table assigns them)
+     * @return the columns of each, named as {@link #insertLogs(NamedSql, int)} expects
+     */
+    public static Params logs(java.util.List<LogEntry> logs) {
+        Params out = Params.of();
+        for (int i = 0; i < logs.size(); i++) {
+            LogEntry e = logs.get(i);
+            out.set("jobId_" + i, e.jobId())
+                    .set("stepKey_" + i, e.stepKey())
+                    .set("attempt_" + i, e.attempt())
+                    .set("at_" + i, e.at())
+                    .set("level_" + i, e.level().value())
+                    .set("message_" + i, e.message());
+        }
+        return out;
+    }
+
+    /**
      * @param rs a row of {@code jobs}
      * @return the job
      * @throws SQLException on a read failure
