@@ -41,7 +41,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,overhead,growth,commits] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal] [--sync normal|full|both]
  * </pre>
  *
  * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
