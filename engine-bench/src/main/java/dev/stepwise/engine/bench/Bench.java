@@ -6,6 +6,10 @@ import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
+import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.WorkerOptions;
+import dev.stepwise.engine.core.Workers;
+import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import dev.stepwise.engine.sqlite.Synchronous;
 import java.io.IOException;
@@ -37,7 +41,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,overhead,growth,commits] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal] [--sync normal|full|both]
  * </pre>
  *
  * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
@@ -49,7 +53,7 @@ public final class Bench {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
 
-    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "overhead", "growth", "commits");
+    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal");
 
     private final boolean quick;
     private final int reps;
@@ -98,11 +102,14 @@ public final class Bench {
         if (only.contains("memory")) {
             bench.memory();
         }
-        if (only.contains("throughput") || only.contains("overhead") || only.contains("growth")) {
+        if (only.contains("throughput") || only.contains("workers") || only.contains("overhead") || only.contains("growth")) {
             bench.warmUp();
         }
         if (only.contains("throughput")) {
             bench.throughput();
+        }
+        if (only.contains("workers")) {
+            bench.workers();
         }
         if (only.contains("overhead")) {
             bench.overhead();
@@ -112,6 +119,9 @@ public final class Bench {
         }
         if (only.contains("commits")) {
             bench.commits();
+        }
+        if (only.contains("wal")) {
+            bench.walPages();
         }
         String table = bench.table();
         System.out.print(table);
@@ -167,8 +177,62 @@ public final class Bench {
                 row("throughput: engine, run(jobId), 1 thread", sync, shapeText, "jobs/s", rate(engine, jobs), "%.0f", "");
                 row("floor: plain JDBC, 1 tx per step", sync, shapeText, "steps/s", floorSteps, "%.0f", "1.00 x floor");
             }
-            rows.add(new String[] {"throughput: workers (1 and 2)", name(sync), "-", "steps/s", "-", "-", "-",
-                "workers: not yet implemented"});
+        }
+    }
+
+    /**
+     * Throughput through the workers: J jobs of S no-op steps submitted first (not timed), then
+     * 1 or 2 workers started on one engine; timed from start until all J have run.
+     */
+    private void workers() throws Exception {
+        int jobs = quick ? 200 : 2000;
+        int steps = 5;
+        for (Synchronous sync : syncs) {
+            double oneWorker = 0;
+            for (int count : new int[] {1, 2}) {
+                List<Double> seconds = new ArrayList<>();
+                for (int r = 0; r < reps; r++) {
+                    seconds.add(workersRep(sync, jobs, steps, count));
+                    progress("workers %s %dx%d, %d worker(s) rep %d: %.0f steps/s", name(sync), jobs, steps, count, r + 1,
+                            jobs * steps / seconds.get(r));
+                }
+                List<Double> stepRate = rate(seconds, jobs * steps);
+                double median = Stats.median(stepRate);
+                String note = count == 1 ? "" : String.format(Locale.ROOT, "%.2f x 1 worker", median / oneWorker);
+                if (count == 1) {
+                    oneWorker = median;
+                }
+                row("throughput: workers, " + count + (count == 1 ? " worker" : " workers"), sync, jobs + " x " + steps,
+                        "steps/s", stepRate, "%.0f", note);
+                row("throughput: workers, " + count + (count == 1 ? " worker" : " workers"), sync, jobs + " x " + steps,
+                        "jobs/s", rate(seconds, jobs), "%.0f", "");
+            }
+        }
+    }
+
+    private static double workersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+        Path dir = Files.createTempDirectory("stepwise-bench-");
+        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+            JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            for (int j = 0; j < jobs; j++) {
+                engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
+            }
+            long t0 = System.nanoTime();
+            try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(count))) {
+                while (w.jobsRun() < jobs) {
+                    Thread.sleep(1);
+                }
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                List<Job> left = engine.jobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING,
+                        JobStatus.FAILED), 10));
+                if (!left.isEmpty()) {
+                    throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
+                }
+                return elapsed;
+            }
+        } finally {
+            deleteTree(dir);
         }
     }
 
@@ -350,6 +414,80 @@ public final class Bench {
                 deleteTree(dir);
             }
         }
+    }
+
+    /**
+     * WAL pages written per commit (the I/O a commit costs): automatic checkpoints off, the WAL
+     * truncated after a warm-up, then J jobs run; frames = (WAL bytes - 32) / (page size + 24).
+     * The floor is measured the same way.
+     */
+    private void walPages() throws Exception {
+        int[][] shapes = {{40, 5}, {4, 50}};
+        for (int[] shape : shapes) {
+            int jobs = shape[0];
+            int steps = shape[1];
+            Path dir = Files.createTempDirectory("stepwise-bench-");
+            try {
+                Path file = dir.resolve("bench.db");
+                SQLiteConfig config = new SQLiteConfig();
+                config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+                config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, "0");
+                SQLiteDataSource sqlite = new SQLiteDataSource(config);
+                sqlite.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+                CountingDataSource counting = new CountingDataSource(sqlite);
+                try (SqliteJobStore store = SqliteJobStore.builder(counting.dataSource).synchronous(Synchronous.NORMAL)
+                        .walCheckpointEvery(Integer.MAX_VALUE).build();
+                        JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+                    runAll(engine, createJobs(engine, 4, steps));
+                    List<String> ids = createJobs(engine, jobs, steps);
+                    truncateWal(sqlite);
+                    counting.reset();
+                    runAll(engine, ids);
+                    long commits = counting.commits.get();
+                    double frames = walFrames(file);
+                    progress("wal %dx%d: %.0f frames, %d commits", jobs, steps, frames, commits);
+                    rows.add(new String[] {"WAL pages per commit: engine run(jobId)", "NORMAL", jobs + " x " + steps,
+                        "pages/commit", f("%.2f", frames / commits), "-", "-",
+                        String.format(Locale.ROOT, "%.0f WAL frames for %d commits", frames, commits)});
+                }
+            } finally {
+                deleteTree(dir);
+            }
+        }
+        Path dir = Files.createTempDirectory("stepwise-floor-");
+        try (Connection c = Floor.open(dir.resolve("floor.db"), Synchronous.NORMAL)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+            }
+            Floor.prepare(c, 40, 5);
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+            Floor.run(c, 40, 5);
+            double frames = walFrames(dir.resolve("floor.db"));
+            rows.add(new String[] {"WAL pages per commit: floor", "NORMAL", "40 x 5", "pages/commit",
+                f("%.2f", frames / 200), "-", "-", String.format(Locale.ROOT, "%.0f WAL frames for 200 commits", frames)});
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void truncateWal(SQLiteDataSource sqlite) throws SQLException {
+        try (Connection c = sqlite.getConnection(); Statement s = c.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+    }
+
+    private static double walFrames(Path db) throws IOException, SQLException {
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        long pageSize;
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
+                Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA page_size")) {
+            rs.next();
+            pageSize = rs.getLong(1);
+        }
+        long bytes = Files.size(wal);
+        return bytes <= 32 ? 0 : (bytes - 32) / (double) (pageSize + 24);
     }
 
     // -------------------------------------------------------------------------------- helpers

@@ -17,9 +17,11 @@ import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.sqlite.internal.Codec;
 import dev.stepwise.engine.sqlite.internal.Jdbc;
 import dev.stepwise.engine.sqlite.internal.Migrator;
+import dev.stepwise.engine.sqlite.internal.NamedSql;
 import dev.stepwise.engine.sqlite.internal.Params;
 import dev.stepwise.engine.sqlite.internal.Rows;
 import dev.stepwise.engine.sqlite.internal.SqlFile;
+import dev.stepwise.engine.sqlite.internal.Tx;
 import dev.stepwise.engine.sqlite.internal.Writer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,6 +102,8 @@ public final class SqliteJobStore implements JobStore {
     private final Synchronous synchronous;
     private final Consumer<JobWrite> beforeCommit;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private static final int LOG_ROWS_PER_INSERT = 8;
+    private final NamedSql[] insertLogRows = new NamedSql[LOG_ROWS_PER_INSERT + 1];
 
     private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
             HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous,
@@ -113,6 +117,9 @@ public final class SqliteJobStore implements JobStore {
         this.busyTimeout = busyTimeout;
         this.synchronous = synchronous;
         this.beforeCommit = beforeCommit;
+        for (int rows = 2; rows <= LOG_ROWS_PER_INSERT; rows++) {
+            insertLogRows[rows] = Rows.insertLogs(queries.get("insert_log"), rows);
+        }
     }
 
     /**
@@ -165,22 +172,22 @@ public final class SqliteJobStore implements JobStore {
         }
         String what = "insert of job " + job.id();
         Params byKey = Params.of().set("idempotencyKey", job.idempotencyKey());
-        return writer.inTransaction(what, c -> {
+        return writer.inTransaction(what, tx -> {
             if (job.idempotencyKey() != null) {
-                Optional<Job> existing = selectOne(c, "select_job_by_idempotency_key", byKey);
+                Optional<Job> existing = selectOne(tx, "select_job_by_idempotency_key", byKey);
                 if (existing.isPresent()) {
                     return existing.get();
                 }
             }
             try {
-                Jdbc.update(c, queries.get("insert_job"), Rows.job(job));
+                tx.update(queries.get("insert_job"), Rows.job(job));
             } catch (SQLException e) {
                 if (!Jdbc.isUniqueViolation(e)) {
                     throw e;
                 }
                 // Defensive: the lookup above runs under the write lock, so this should not happen.
                 if (job.idempotencyKey() != null) {
-                    Optional<Job> existing = selectOne(c, "select_job_by_idempotency_key", byKey);
+                    Optional<Job> existing = selectOne(tx, "select_job_by_idempotency_key", byKey);
                     if (existing.isPresent()) {
                         return existing.get();
                     }
@@ -188,10 +195,10 @@ public final class SqliteJobStore implements JobStore {
                 throw new StoreException(what + " failed: a job with this id already exists in " + database, e);
             }
             for (JobStep s : stepRows) {
-                Jdbc.update(c, queries.get("insert_step"), Rows.step(s));
+                tx.update(queries.get("insert_step"), Rows.step(s));
             }
-            insertLogs(c, logLines);
-            return selectOne(c, "select_job", Params.of().set("id", job.id())).orElseThrow();
+            insertLogs(tx, logLines);
+            return selectOne(tx, "select_job", Params.of().set("id", job.id())).orElseThrow();
         });
     }
 
@@ -222,11 +229,11 @@ public final class SqliteJobStore implements JobStore {
             limits.put(slug, limit);
         });
         Params counts = Params.of().set("slugs", Codec.jsonArray(limits.keySet()));
-        return writer.inTransaction("claim by " + owner, c -> {
+        return writer.inTransaction("claim by " + owner, tx -> {
             List<String> saturated = new ArrayList<>();
             if (!limits.isEmpty()) {
                 Map<String, Long> running = new LinkedHashMap<>();
-                Jdbc.query(c, queries.get("select_running_counts"), counts,
+                tx.query(queries.get("select_running_counts"), counts,
                         rs -> running.put(rs.getString("recipe_slug"), rs.getLong("running")));
                 limits.forEach((slug, limit) -> {
                     if (running.getOrDefault(slug, 0L) >= limit) {
@@ -235,21 +242,21 @@ public final class SqliteJobStore implements JobStore {
                 });
             }
             Params candidate = Params.of().set("now", now).set("saturated", Codec.jsonArray(saturated));
-            List<String> ids = Jdbc.query(c, queries.get("select_claim_candidate"), candidate, rs -> rs.getString("id"));
+            List<String> ids = tx.query(queries.get("select_claim_candidate"), candidate, rs -> rs.getString("id"));
             if (ids.isEmpty()) {
                 return Optional.<Job>empty();
             }
             Params claim = Params.of().set("id", ids.get(0)).set("owner", owner).set("now", now)
                     .set("leaseExpiresAt", leaseExpiresAt);
-            if (Jdbc.update(c, queries.get("claim_job"), claim) == 0) {
+            if (tx.update(queries.get("claim_job"), claim) == 0) {
                 throw new IllegalStateException("claim of job " + ids.get(0) + " changed no row inside its transaction");
             }
-            return selectOne(c, "select_job", Params.of().set("id", ids.get(0)));
+            return selectOne(tx, "select_job", Params.of().set("id", ids.get(0)));
         });
     }
 
-    private Optional<Job> selectOne(Connection c, String query, Params params) throws SQLException {
-        return Jdbc.query(c, queries.get(query), params, Rows::job).stream().findFirst();
+    private Optional<Job> selectOne(Tx tx, String query, Params params) throws SQLException {
+        return tx.query(queries.get(query), params, Rows::job).stream().findFirst();
     }
 
     @Override
@@ -257,16 +264,19 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(write, "write");
         Job job = write.job();
         WriteGuard guard = write.guard();
-        Params params = Rows.job(job)
-                .set("writeManifest", write.writeManifest())
+        Params params = Rows.jobUpdate(job, write.writeManifest())
                 .set("clearCancel", write.clearCancel())
                 .set("guardEpoch", guard.epoch())
                 .set("guardKind", null)
                 .set("guardOwner", null)
                 .set("guardNow", null)
                 .set("guardStatus", null);
+        // A step boundary of a running job by its owner: try the narrow statement first.
+        boolean stillRunning = false;
         if (guard instanceof WriteGuard.Owner o) {
             params.set("guardKind", "owner").set("guardOwner", o.owner());
+            stillRunning = job.status() == JobStatus.RUNNING && o.owner().equals(job.leaseOwner())
+                    && job.epoch() == o.epoch();
         } else if (guard instanceof WriteGuard.Claimable cl) {
             params.set("guardKind", "claimable").set("guardNow", cl.now());
         } else if (guard instanceof WriteGuard.Status st) {
@@ -274,18 +284,23 @@ public final class SqliteJobStore implements JobStore {
         } else {
             throw new IllegalArgumentException("unknown guard " + guard);
         }
+        boolean narrow = stillRunning;
         String what = "write of job " + job.id();
-        writer.inTransaction(what, c -> {
-            if (Jdbc.update(c, queries.get("update_job"), params) == 0) {
+        writer.inTransaction(what, tx -> {
+            // Narrowest first: a boundary that keeps the lease, then one that moves it, then the whole row
+            // (which also decides whether the guard holds).
+            if ((!narrow || (tx.update(queries.get("update_job_running_same_lease"), params) == 0
+                            && tx.update(queries.get("update_job_running"), params) == 0))
+                    && tx.update(queries.get("update_job"), params) == 0) {
                 throw new WriteConflictException(job.id(), guard);
             }
             for (JobStep s : write.steps()) {
-                if (Jdbc.update(c, queries.get("update_step"), Rows.step(s)) == 0) {
+                if (tx.update(queries.get("update_step"), Rows.step(s)) == 0) {
                     throw new StoreException(what + " failed: step row " + s.id() + " (" + s.stepKey()
                             + ") does not exist; step rows are created by insertJob");
                 }
             }
-            insertLogs(c, write.logs());
+            insertLogs(tx, write.logs());
             if (beforeCommit != null) {
                 beforeCommit.accept(write);
             }
@@ -300,12 +315,12 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(expiresAt, "expiresAt");
         List<LogEntry> logLines = List.copyOf(logs);
         Params params = Params.of().set("id", jobId).set("epoch", epoch).set("owner", owner).set("expiresAt", expiresAt);
-        return writer.inTransaction("lease renewal of job " + jobId, c -> {
-            if (Jdbc.update(c, queries.get("renew_lease"), params) == 0) {
+        return writer.inTransaction("lease renewal of job " + jobId, tx -> {
+            if (tx.update(queries.get("renew_lease"), params) == 0) {
                 return Optional.<Job>empty();
             }
-            insertLogs(c, logLines);
-            return Jdbc.query(c, queries.get("select_job"), Params.of().set("id", jobId), Rows::job).stream().findFirst();
+            insertLogs(tx, logLines);
+            return tx.query(queries.get("select_job"), Params.of().set("id", jobId), Rows::job).stream().findFirst();
         });
     }
 
@@ -315,12 +330,18 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(now, "now");
         Params params = Params.of().set("id", jobId).set("now", now);
         return writer.inTransaction("cancel request of job " + jobId,
-                c -> Jdbc.update(c, queries.get("request_cancel"), params) > 0);
+                tx -> tx.update(queries.get("request_cancel"), params) > 0);
     }
 
-    private void insertLogs(Connection c, List<LogEntry> logs) throws SQLException {
-        for (LogEntry e : logs) {
-            Jdbc.update(c, queries.get("insert_log"), Rows.log(e));
+    /** Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines. */
+    private void insertLogs(Tx tx, List<LogEntry> logs) throws SQLException {
+        for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_INSERT) {
+            List<LogEntry> chunk = logs.subList(from, Math.min(logs.size(), from + LOG_ROWS_PER_INSERT));
+            if (chunk.size() == 1) {
+                tx.update(queries.get("insert_log"), Rows.log(chunk.get(0)));
+            } else {
+                tx.update(insertLogRows[chunk.size()], Rows.logs(chunk));
+            }
         }
     }
 
@@ -417,15 +438,15 @@ public final class SqliteJobStore implements JobStore {
         JsonNode stored = Codec.json(Codec.json(content));
         Instant createdAt = Instant.ofEpochMilli(now.toEpochMilli());
         Params latestOf = Params.of().set("kind", kind.value()).set("key", key);
-        return writer.inTransaction("publish of " + kind + " " + key, c -> {
-            Optional<VersionedDocument> latest = Jdbc.query(c, queries.get("select_latest_document"), latestOf,
+        return writer.inTransaction("publish of " + kind + " " + key, tx -> {
+            Optional<VersionedDocument> latest = tx.query(queries.get("select_latest_document"), latestOf,
                     Rows::document).stream().findFirst();
             if (latest.isPresent() && latest.get().contentHash().equals(contentHash)) {
                 return latest.get();
             }
             int version = latest.map(d -> d.version() + 1).orElse(1);
             VersionedDocument next = new VersionedDocument(kind, key, version, contentHash, stored, createdAt);
-            Jdbc.update(c, queries.get("insert_document"), Rows.document(next));
+            tx.update(queries.get("insert_document"), Rows.document(next));
             return next;
         });
     }

@@ -66,16 +66,15 @@ VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status,
         :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
         :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority, :idempotencyKey)
 
--- The whole row except the manifest (only if :writeManifest), the cancel flag (only cleared,
--- if :clearCancel) and the idempotency key (set on insert only, never changed), if the guard
--- holds. :guardEpoch is the epoch read before the write; the new row may carry another (a claim
--- increments it).
+-- The whole row except the input and the idempotency key (set on insert only, never changed),
+-- the manifest (only if :writeManifest) and the cancel flag (only cleared, if :clearCancel),
+-- if the guard holds. :guardEpoch is the epoch read before the write; the new row may carry
+-- another (a claim increments it).
 -- name: update_job
 UPDATE jobs
 SET recipe_id        = :recipeId,
     recipe_slug      = :recipeSlug,
     recipe_version   = :recipeVersion,
-    input            = :input,
     status           = :status,
     current_step     = :currentStep,
     progress         = :progress,
@@ -98,6 +97,61 @@ WHERE id = :id
        OR (:guardKind = 'claimable'
            AND (status = 'pending' OR (status = 'running' AND lease_expires_at <= :guardNow)))
        OR (:guardKind = 'status' AND status = :guardStatus))
+
+-- The step-boundary write of a running job by its owner (the new row keeps status 'running',
+-- the owner and the epoch that the guard checks): the same row as update_job, but the columns
+-- of the jobs indexes that do not change (status, owner, epoch, recipe_slug, created_at,
+-- run_at, priority) are compared instead of set, so SQLite leaves those indexes' pages alone
+-- (it rewrites an index entry whenever one of its columns is in the SET list). Changes no row
+-- if any of them differs; the store then runs update_job, which also tells a lost guard apart.
+-- name: update_job_running
+UPDATE jobs
+SET recipe_id        = :recipeId,
+    recipe_version   = :recipeVersion,
+    current_step     = :currentStep,
+    progress         = :progress,
+    last_error       = :lastError,
+    duration_ms      = :durationMs,
+    updated_at       = :updatedAt,
+    started_at       = :startedAt,
+    finished_at      = :finishedAt,
+    lease_expires_at = :leaseExpiresAt,
+    manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+WHERE id = :id
+  AND epoch = :guardEpoch
+  AND status = 'running'
+  AND lease_owner = :guardOwner
+  AND recipe_slug = :recipeSlug
+  AND created_at = :createdAt
+  AND run_at = :runAt
+  AND priority = :priority
+
+-- As update_job_running when the write keeps the stored lease expiry: lease_expires_at is
+-- compared instead of set, so the index jobs_by_lease is left alone too (the runner moves its
+-- lease only now and then; the heartbeat renews it). Changes no row if the lease differs.
+-- name: update_job_running_same_lease
+UPDATE jobs
+SET recipe_id        = :recipeId,
+    recipe_version   = :recipeVersion,
+    current_step     = :currentStep,
+    progress         = :progress,
+    last_error       = :lastError,
+    duration_ms      = :durationMs,
+    updated_at       = :updatedAt,
+    started_at       = :startedAt,
+    finished_at      = :finishedAt,
+    manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+WHERE id = :id
+  AND epoch = :guardEpoch
+  AND status = 'running'
+  AND lease_owner = :guardOwner
+  AND recipe_slug = :recipeSlug
+  AND created_at = :createdAt
+  AND run_at = :runAt
+  AND priority = :priority
+  AND lease_expires_at = :leaseExpiresAt
 
 -- name: insert_step
 INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs, attempts,

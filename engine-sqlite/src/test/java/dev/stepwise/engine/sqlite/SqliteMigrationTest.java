@@ -52,8 +52,8 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue"),
+        assertEquals(List.of("1", "2", "3", "4"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
@@ -61,6 +61,7 @@ class SqliteMigrationTest {
         assertEquals(List.of("job_logs_by_job", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_lease",
                 "jobs_by_recipe_status", "jobs_by_status", "jobs_claim"), indexes);
         assertV3Columns(file);
+        assertV4LogCursor(file);
         List<String> triggers = column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
         assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"), triggers);
     }
@@ -80,6 +81,14 @@ class SqliteMigrationTest {
                 column(file, "SELECT name FROM pragma_index_info('jobs_by_recipe_status') ORDER BY seqno"));
     }
 
+    /** Schema version 4: job_logs.cursor is the rowid without AUTOINCREMENT (no sqlite_sequence writes). */
+    private static void assertV4LogCursor(Path file) throws SQLException {
+        String ddl = column(file, "SELECT sql FROM sqlite_master WHERE name = 'job_logs'").get(0);
+        assertTrue(ddl.contains("cursor   INTEGER PRIMARY KEY,"), ddl);
+        assertTrue(!ddl.toUpperCase(java.util.Locale.ROOT).contains("AUTOINCREMENT"), ddl);
+        assertEquals(List.of("job_id", "cursor"), column(file, "SELECT name FROM pragma_index_info('job_logs_by_job') ORDER BY seqno"));
+    }
+
     /** Every schema version this library ships except the latest: each must upgrade. */
     static IntStream earlierVersions() {
         return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES)).latestVersion());
@@ -94,6 +103,10 @@ class SqliteMigrationTest {
         Job pending = Fixtures.job("J-pending", 7);
         createAtVersion(file, from, job, pending);
         assertEquals(List.of(Integer.toString(from)), column(file, "SELECT MAX(version) FROM schema_version"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO job_logs (cursor, job_id, step_key, attempt, at, level, message)"
+                    + " VALUES (41, 'J-old', NULL, 0, 0, 'info', 'before the upgrade')");
+        }
 
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
             assertEquals(Optional.of(job), store.findJob("J-old"));
@@ -110,8 +123,14 @@ class SqliteMigrationTest {
                     .orElseThrow().id());
             assertEquals("J-pending", store.claimNext("w", Fixtures.T0.plusSeconds(1), Fixtures.T0.plusSeconds(31),
                     java.util.Map.of()).orElseThrow().id());
+            // The log keeps its cursors, and new lines come after them.
+            assertEquals(List.of(41L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
+            store.renewLease("J-old", 7, "worker-1", Fixtures.T0.plusSeconds(60), List.of(new dev.stepwise.engine.api.LogEntry(
+                    0, "J-old", null, 0, Fixtures.T0, dev.stepwise.engine.api.LogLevel.INFO, "after the upgrade")));
+            assertEquals(List.of(41L, 42L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
         }
         assertV3Columns(file);
+        assertV4LogCursor(file);
         int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
         List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
         assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
@@ -140,7 +159,7 @@ class SqliteMigrationTest {
                         .set("appliedAt", Fixtures.T0));
             }
             for (Job job : jobs) {
-                Jdbc.update(c, V1_INSERT_JOB, Rows.job(job));
+                Jdbc.update(c, version >= 3 ? queries.get("insert_job") : V1_INSERT_JOB, Rows.job(job));
             }
         }
     }
@@ -152,7 +171,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -167,7 +186,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 4"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

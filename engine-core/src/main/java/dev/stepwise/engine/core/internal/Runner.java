@@ -72,6 +72,7 @@ public final class Runner {
     private WriteGuard guard;
     private volatile boolean claimed;
     private boolean writeManifest;
+    private volatile Instant heartbeatLease;
     private long runStartNanos;
 
     private Recipe recipe;
@@ -719,7 +720,7 @@ public final class Runner {
     private Job commit(boolean terminal) {
         Instant now = services.now();
         if (!terminal) {
-            job = job.toBuilder().updatedAt(now).leaseExpiresAt(now.plus(services.leaseTtl())).build();
+            job = job.toBuilder().updatedAt(now).leaseExpiresAt(boundaryLease(now)).build();
         }
         JobWrite write = new JobWrite(job, guard, List.copyOf(dirty.values()), handle.drainLogs(), writeManifest, false);
         services.listener().beforeCommit(jobId, terminal);
@@ -753,6 +754,28 @@ public final class Runner {
         }
         writeManifest = false;
         return null;
+    }
+
+    /**
+     * The lease a boundary write carries: kept as it is while more than the lease TTL less one
+     * heartbeat interval (at most half the TTL) remains, else moved to now + TTL. So a boundary
+     * moves the lease about once per heartbeat interval instead of at every step, and the store
+     * leaves its lease index alone on the other boundaries; the heartbeat renews the lease in
+     * between as before. Never earlier than the heartbeat's latest renewal.
+     */
+    private Instant boundaryLease(Instant now) {
+        Duration ttl = services.leaseTtl();
+        Duration slack = services.heartbeatInterval().compareTo(ttl.dividedBy(2)) < 0 ? services.heartbeatInterval()
+                : ttl.dividedBy(2);
+        Instant lease = job.leaseExpiresAt();
+        Instant renewed = heartbeatLease;
+        if (renewed != null && (lease == null || renewed.isAfter(lease))) {
+            lease = renewed;
+        }
+        if (lease == null || lease.isBefore(now.plus(ttl).minus(slack))) {
+            return now.plus(ttl);
+        }
+        return lease;
     }
 
     private String guardOwner() {
@@ -806,7 +829,9 @@ public final class Runner {
         try {
             services.listener().beforeLeaseRenewal(jobId);
             Instant now = services.now();
-            var renewed = services.store().renewLease(jobId, epoch, owner, now.plus(services.leaseTtl()), handle.drainLogs());
+            Instant expiresAt = now.plus(services.leaseTtl());
+            heartbeatLease = expiresAt; // before the renewal: a boundary write never moves the lease back
+            var renewed = services.store().renewLease(jobId, epoch, owner, expiresAt, handle.drainLogs());
             if (renewed.isEmpty()) {
                 LOG.warn("job {}: heartbeat found the lease lost (epoch {})", jobId, epoch);
                 handle.leaseLost();

@@ -78,7 +78,8 @@ public final class Migrator {
     public int migrate(Writer writer, String database) {
         while (true) {
             int[] applied = {0};
-            int version = writer.inTransaction("migration of " + database, c -> {
+            int version = writer.inTransaction("migration of " + database, tx -> {
+                java.sql.Connection c = tx.connection();
                 applied[0] = 0;
                 Jdbc.execute(c, queries.get("create_schema_version").sql());
                 int current = Jdbc.query(c, queries.get("select_schema_version"), Params.of(), rs -> rs.getInt(1)).get(0);

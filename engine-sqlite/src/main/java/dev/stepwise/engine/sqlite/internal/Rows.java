@@ -47,6 +47,38 @@ public final class Rows {
     }
 
     /**
+     * The columns an update of the row may set: every column but the input and the idempotency
+     * key (insert-only), with the manifest serialised only when it is written.
+     *
+     * @param j             a job
+     * @param writeManifest whether the manifest is written (else {@code :manifest} is null)
+     * @return the parameters of {@code update_job} / {@code update_job_running}, without the guard's
+     */
+    public static Params jobUpdate(Job j, boolean writeManifest) {
+        return Params.of()
+                .set("id", j.id())
+                .set("recipeId", j.recipeId())
+                .set("recipeSlug", j.recipeSlug())
+                .set("recipeVersion", j.recipeVersion())
+                .set("manifest", writeManifest ? j.manifest() : null)
+                .set("writeManifest", writeManifest)
+                .set("status", j.status().value())
+                .set("currentStep", j.currentStep())
+                .set("progress", j.progress())
+                .set("lastError", j.lastError())
+                .set("durationMs", j.durationMs())
+                .set("createdAt", j.createdAt())
+                .set("updatedAt", j.updatedAt())
+                .set("startedAt", j.startedAt())
+                .set("finishedAt", j.finishedAt())
+                .set("leaseOwner", j.leaseOwner())
+                .set("leaseExpiresAt", j.leaseExpiresAt())
+                .set("epoch", j.epoch())
+                .set("runAt", j.runAt())
+                .set("priority", j.priority());
+    }
+
+    /**
      * @param s a step row
      * @return every column of it, named as in {@code queries.sql}
      */
@@ -81,6 +113,51 @@ public final class Rows {
                 .set("at", e.at())
                 .set("level", e.level().value())
                 .set("message", e.message());
+    }
+
+    /**
+     * The statement inserting {@code rows} log lines at once: {@code insert_log}'s text with its
+     * {@code VALUES} tuple repeated, each tuple's parameters suffixed with its index (as
+     * {@link #logs(List)} names them). One statement per boundary instead of one per line.
+     *
+     * @param insertLog the one-row {@code insert_log}
+     * @param rows      how many lines (>= 1)
+     * @return the statement, named {@code insert_log_x<rows>}
+     */
+    public static NamedSql insertLogs(NamedSql insertLog, int rows) {
+        String sql = insertLog.sql();
+        int values = sql.toUpperCase(java.util.Locale.ROOT).lastIndexOf("VALUES");
+        if (values < 0) {
+            throw new IllegalStateException("insert_log has no VALUES clause: " + sql);
+        }
+        String tuple = sql.substring(values + "VALUES".length()).strip();
+        StringBuilder text = new StringBuilder(sql.substring(0, values + "VALUES".length())).append(' ');
+        java.util.List<String> params = new java.util.ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            text.append(i == 0 ? "" : ", ").append(tuple);
+            for (String p : insertLog.params()) {
+                params.add(p + "_" + i);
+            }
+        }
+        return new NamedSql(insertLog.name() + "_x" + rows, text.toString(), params);
+    }
+
+    /**
+     * @param logs log lines (their cursors are ignored: the table assigns them)
+     * @return the columns of each, named as {@link #insertLogs(NamedSql, int)} expects
+     */
+    public static Params logs(java.util.List<LogEntry> logs) {
+        Params out = Params.of();
+        for (int i = 0; i < logs.size(); i++) {
+            LogEntry e = logs.get(i);
+            out.set("jobId_" + i, e.jobId())
+                    .set("stepKey_" + i, e.stepKey())
+                    .set("attempt_" + i, e.attempt())
+                    .set("at_" + i, e.at())
+                    .set("level_" + i, e.level().value())
+                    .set("message_" + i, e.message());
+        }
+        return out;
     }
 
     /**

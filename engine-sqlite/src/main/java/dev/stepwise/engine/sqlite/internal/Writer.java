@@ -23,6 +23,7 @@ public final class Writer implements AutoCloseable {
     private final Duration busyTimeout;
     private final int checkpointEvery;
     private final ReentrantLock lock = new ReentrantLock();
+    private final Tx tx;
     private long commits;
     private boolean closed;
 
@@ -37,6 +38,7 @@ public final class Writer implements AutoCloseable {
         this.queries = queries;
         this.busyTimeout = busyTimeout;
         this.checkpointEvery = checkpointEvery;
+        this.tx = new Tx(connection);
     }
 
     /**
@@ -49,7 +51,7 @@ public final class Writer implements AutoCloseable {
      * @return the work's result, after commit
      * @throws StoreException on SQL failure (nothing written)
      */
-    public <T> T inTransaction(String what, Jdbc.SqlWork<T> work) {
+    public <T> T inTransaction(String what, Tx.Work<T> work) {
         lock.lock();
         try {
             ensureOpen(what);
@@ -82,11 +84,11 @@ public final class Writer implements AutoCloseable {
         }
     }
 
-    private <T> T once(Jdbc.SqlWork<T> work) throws SQLException {
-        Jdbc.execute(connection, queries.get("begin_immediate").sql());
+    private <T> T once(Tx.Work<T> work) throws SQLException {
+        tx.execute(queries.get("begin_immediate"));
         try {
-            T result = work.run(connection);
-            Jdbc.execute(connection, queries.get("commit").sql());
+            T result = work.run(tx);
+            tx.execute(queries.get("commit"));
             return result;
         } catch (SQLException | RuntimeException | Error e) {
             rollbackQuietly(e);
@@ -96,7 +98,7 @@ public final class Writer implements AutoCloseable {
 
     private void rollbackQuietly(Throwable cause) {
         try {
-            Jdbc.execute(connection, queries.get("rollback").sql());
+            tx.execute(queries.get("rollback"));
         } catch (SQLException e) {
             // Nothing to roll back (SQLite already did, e.g. after SQLITE_FULL) or the connection is gone.
             LOG.debug("rollback after '{}' failed: {}", cause.getMessage(), e.getMessage());
@@ -105,7 +107,7 @@ public final class Writer implements AutoCloseable {
 
     private void checkpoint() {
         try {
-            Jdbc.execute(connection, queries.get("wal_checkpoint_passive").sql());
+            tx.query(queries.get("wal_checkpoint_passive"), Params.of(), rs -> null);
             LOG.debug("passive WAL checkpoint after {} commits", commits);
         } catch (SQLException e) {
             LOG.warn("passive WAL checkpoint failed (the write before it is committed; will try again): {}", e.getMessage());
@@ -127,6 +129,7 @@ public final class Writer implements AutoCloseable {
                 return;
             }
             closed = true;
+            tx.closeAll();
             connection.close();
         } catch (SQLException e) {
             LOG.warn("closing the SQLite writer connection failed: {}", e.getMessage());
