@@ -8,8 +8,9 @@ import java.util.Objects;
  * one transaction if and only if the {@link WriteGuard} holds. This is the checkpoint: a step's
  * result, the job's progress and the next step's {@code running} record go together.
  *
- * <p>The job row is written whole except two columns: the manifest only when
- * {@code writeManifest} is set, and the cancel flag, which only {@link JobStore#requestCancel}
+ * <p>The job row is written whole except three columns: the input and the idempotency key,
+ * which never change after {@link JobStore#insertJob}; the manifest, written only when
+ * {@code writeManifest} is set; and the cancel flag, which only {@link JobStore#requestCancel}
  * sets and only {@code clearCancel} clears (so a runner never loses a concurrent cancel).
  *
  * @param job           the job row's new values

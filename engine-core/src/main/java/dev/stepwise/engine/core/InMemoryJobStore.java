@@ -131,6 +131,8 @@ public final class InMemoryJobStore implements JobStore {
             }
         }
         Job next = w.job().toBuilder()
+                .input(current.input())
+                .idempotencyKey(current.idempotencyKey())
                 .manifest(w.writeManifest() ? w.job().manifest() : current.manifest())
                 .cancelRequested(!w.clearCancel() && current.cancelRequested())
                 .build();
