@@ -11,10 +11,7 @@ import dev.stepwise.engine.core.ManifestSchema;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,29 +47,29 @@ class StepwiseCliTest {
     @Test
     void runsWordcountEndToEnd() throws IOException {
         Path report = dir.resolve("out/report.md");
-        Result run = cli("run", "wordcount", "--input", input(text, report));
+        Cli.Result run = cli("run", "wordcount", "--input", input(text, report));
 
-        assertEquals(0, run.code, run.toString());
-        assertTrue(run.err.isEmpty(), run.toString());
-        assertEquals(2, run.out.size(), run.toString());
-        String id = run.out.get(0);
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.err().isEmpty(), run.toString());
+        assertEquals(2, run.out().size(), run.toString());
+        String id = run.out().get(0);
         assertTrue(JOB_ID.matcher(id).matches(), "first line is the job id: " + id);
-        assertTrue(run.out.get(1).startsWith("completed: job " + id), run.out.get(1));
-        assertTrue(run.out.get(1).contains("4 executed, 0 from checkpoint"), run.out.get(1));
-        assertTrue(run.out.get(1).endsWith("output: " + report), run.out.get(1));
+        assertTrue(run.out().get(1).startsWith("completed: job " + id), run.out().get(1));
+        assertTrue(run.out().get(1).contains("4 executed, 0 from checkpoint"), run.out().get(1));
+        assertTrue(run.out().get(1).endsWith("output: " + report), run.out().get(1));
 
         String md = Files.readString(report);
         assertTrue(md.contains("- words: 9\n"), md);
         assertTrue(md.contains("- distinct words: 5\n"), md);
         assertTrue(md.contains("| 1 | the | 4 |\n| 2 | end | 2 |\n| 3 | and | 1 |\n| 4 | cat | 1 |\n| 5 | hat | 1 |\n"), md);
 
-        Result status = cli("status", id);
-        assertEquals(0, status.code, status.toString());
-        assertTrue(status.out.contains("status:     completed"), status.toString());
+        Cli.Result status = cli("status", id);
+        assertEquals(0, status.code(), status.toString());
+        assertTrue(status.out().contains("status:     completed"), status.toString());
 
-        Result manifest = cli("manifest", id);
-        assertEquals(0, manifest.code, manifest.toString());
-        JsonNode m = JSON.readTree(String.join("\n", manifest.out));
+        Cli.Result manifest = cli("manifest", id);
+        assertEquals(0, manifest.code(), manifest.toString());
+        JsonNode m = JSON.readTree(String.join("\n", manifest.out()));
         assertEquals(List.of(), ManifestSchema.validate(m));
         assertEquals("completed", m.get("status").asString());
         assertEquals(4, m.get("steps").size());
@@ -87,42 +84,42 @@ class StepwiseCliTest {
         assertTrue(Files.exists(dir.resolve("stepwise-manifests").resolve(id).resolve("manifest.json")),
                 "the FileManifestWriter wrote next to the database");
 
-        Result logs = cli("logs", id);
-        assertEquals(0, logs.code, logs.toString());
-        assertTrue(logs.out.size() >= 10, logs.toString());
-        for (String line : logs.out) {
+        Cli.Result logs = cli("logs", id);
+        assertEquals(0, logs.code(), logs.toString());
+        assertTrue(logs.out().size() >= 10, logs.toString());
+        for (String line : logs.out()) {
             assertTrue(ISO_LOG_LINE.matcher(line).matches(), "log line: " + line);
         }
-        assertTrue(logs.out.stream().anyMatch(l -> l.contains(" tokenize#1 ") && l.endsWith(" 9 words")), logs.toString());
+        assertTrue(logs.out().stream().anyMatch(l -> l.contains(" tokenize#1 ") && l.endsWith(" 9 words")), logs.toString());
 
-        Result list = cli("list");
-        assertEquals(0, list.code);
-        assertTrue(list.out.get(1).startsWith(id + "  completed"), list.toString());
+        Cli.Result list = cli("list");
+        assertEquals(0, list.code());
+        assertTrue(list.out().get(1).startsWith(id + "  completed"), list.toString());
     }
 
     @Test
     void writesTheReportNextToTheDatabaseWithoutOut() {
-        Result run = cli("run", "wordcount", "--input", "{\"file\": \"" + json(text) + "\"}");
-        assertEquals(0, run.code, run.toString());
-        assertTrue(Files.exists(dir.resolve("stepwise-reports").resolve("wordcount-" + run.out.get(0) + ".md")));
+        Cli.Result run = cli("run", "wordcount", "--input", "{\"file\": \"" + json(text) + "\"}");
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(Files.exists(dir.resolve("stepwise-reports").resolve("wordcount-" + run.out().get(0) + ".md")));
     }
 
     @Test
     void readsTheInputFromAFile() throws IOException {
         Path inputFile = dir.resolve("input.json");
         Files.writeString(inputFile, input(text, dir.resolve("r.md")));
-        Result run = cli("run", "wordcount", "--input", "@" + inputFile);
-        assertEquals(0, run.code, run.toString());
+        Cli.Result run = cli("run", "wordcount", "--input", "@" + inputFile);
+        assertEquals(0, run.code(), run.toString());
     }
 
     @Test
     void badJsonInputIsOneErrorLineAndExit2() {
-        Result run = cli("run", "wordcount", "--input", "{not json");
-        assertEquals(2, run.code);
-        assertEquals(1, run.err.size(), run.toString());
-        assertTrue(run.err.get(0).startsWith("error: --input is not valid JSON: "), run.err.get(0));
-        assertTrue(run.err.get(0).endsWith("at line 1 column 2"), run.err.get(0));
-        assertTrue(run.out.isEmpty(), run.toString());
+        Cli.Result run = cli("run", "wordcount", "--input", "{not json");
+        assertEquals(2, run.code());
+        assertEquals(1, run.err().size(), run.toString());
+        assertTrue(run.err().get(0).startsWith("error: --input is not valid JSON: "), run.err().get(0));
+        assertTrue(run.err().get(0).endsWith("at line 1 column 2"), run.err().get(0));
+        assertTrue(run.out().isEmpty(), run.toString());
         assertFalse(Files.exists(db), "bad input is rejected before the database is opened");
     }
 
@@ -150,24 +147,24 @@ class StepwiseCliTest {
     @Test
     void missingInputFileFailsTheJobAndRetryCompletesItOnceTheFileExists() throws IOException {
         Path later = dir.resolve("later.txt");
-        Result run = cli("run", "wordcount", "--input", input(later, dir.resolve("r.md")));
-        assertEquals(1, run.code, run.toString());
-        String id = run.out.get(0);
-        assertEquals(1, run.err.size(), run.toString());
-        assertTrue(run.err.get(0).startsWith("error: job " + id + " failed: step 'read' failed: "), run.err.get(0));
-        assertTrue(run.err.get(0).contains(later + " does not exist"), run.err.get(0));
+        Cli.Result run = cli("run", "wordcount", "--input", input(later, dir.resolve("r.md")));
+        assertEquals(1, run.code(), run.toString());
+        String id = run.out().get(0);
+        assertEquals(1, run.err().size(), run.toString());
+        assertTrue(run.err().get(0).startsWith("error: job " + id + " failed: step 'read' failed: "), run.err().get(0));
+        assertTrue(run.err().get(0).contains(later + " does not exist"), run.err().get(0));
 
-        Result status = cli("status", id);
-        assertTrue(status.out.contains("status:     failed"), status.toString());
-        assertTrue(status.out.stream().anyMatch(l -> l.startsWith("last error: step 'read' failed")), status.toString());
+        Cli.Result status = cli("status", id);
+        assertTrue(status.out().contains("status:     failed"), status.toString());
+        assertTrue(status.out().stream().anyMatch(l -> l.startsWith("last error: step 'read' failed")), status.toString());
 
         Files.writeString(later, "one two two");
-        Result retry = cli("retry", id);
-        assertEquals(0, retry.code, retry.toString());
-        assertEquals(id, retry.out.get(0));
-        assertTrue(retry.out.get(1).contains("4 executed, 0 from checkpoint"), retry.toString());
+        Cli.Result retry = cli("retry", id);
+        assertEquals(0, retry.code(), retry.toString());
+        assertEquals(id, retry.out().get(0));
+        assertTrue(retry.out().get(1).contains("4 executed, 0 from checkpoint"), retry.toString());
         assertTrue(Files.readString(dir.resolve("r.md")).contains("| 1 | two | 2 |"));
-        assertTrue(cli("status", id).out.stream().anyMatch(l -> l.matches("  read +success +attempts 2 .*")));
+        assertTrue(cli("status", id).out().stream().anyMatch(l -> l.matches("  read +success +attempts 2 .*")));
 
         assertUsageError(cli("retry", id), "error: job " + id + " is completed and cannot become pending");
     }
@@ -177,16 +174,16 @@ class StepwiseCliTest {
         Path blocker = dir.resolve("blocker");
         Files.writeString(blocker, "a file where the report wants a folder");
         Path report = blocker.resolve("report.md");
-        Result run = cli("run", "wordcount", "--input", input(text, report));
-        assertEquals(1, run.code, run.toString());
-        assertTrue(run.err.get(0).contains("step 'report' failed"), run.err.get(0));
+        Cli.Result run = cli("run", "wordcount", "--input", input(text, report));
+        assertEquals(1, run.code(), run.toString());
+        assertTrue(run.err().get(0).contains("step 'report' failed"), run.err().get(0));
 
         Files.delete(blocker);
-        Result retry = cli("retry", run.out.get(0));
-        assertEquals(0, retry.code, retry.toString());
-        assertTrue(retry.out.get(1).contains("1 executed, 3 from checkpoint"), retry.toString());
+        Cli.Result retry = cli("retry", run.out().get(0));
+        assertEquals(0, retry.code(), retry.toString());
+        assertTrue(retry.out().get(1).contains("1 executed, 3 from checkpoint"), retry.toString());
         assertTrue(Files.readString(report).contains("| 1 | the | 4 |"));
-        JsonNode m = JSON.readTree(String.join("\n", cli("manifest", run.out.get(0)).out));
+        JsonNode m = JSON.readTree(String.join("\n", cli("manifest", run.out().get(0)).out()));
         assertEquals(List.of(), ManifestSchema.validate(m));
         List<String> statuses = new ArrayList<>();
         m.get("steps").forEach(s -> statuses.add(s.get("status").asString()));
@@ -198,14 +195,14 @@ class StepwiseCliTest {
         String id = withEngine(Clock.systemUTC(), RunListener.NONE,
                 engine -> engine.createJob("wordcount", JSON.readTree(input(text, dir.resolve("r.md")))).id());
 
-        Result cancel = cli("cancel", id);
-        assertEquals(0, cancel.code, cancel.toString());
-        assertEquals(List.of("job " + id + " cancelled"), cancel.out);
-        assertTrue(cli("status", id).out.contains("status:     cancelled"));
+        Cli.Result cancel = cli("cancel", id);
+        assertEquals(0, cancel.code(), cancel.toString());
+        assertEquals(List.of("job " + id + " cancelled"), cancel.out());
+        assertTrue(cli("status", id).out().contains("status:     cancelled"));
 
         assertUsageError(cli("resume", id), "error: job " + id + " is cancelled, not interrupted; use 'retry " + id + "'");
-        Result retry = cli("retry", id);
-        assertEquals(0, retry.code, retry.toString());
+        Cli.Result retry = cli("retry", id);
+        assertEquals(0, retry.code(), retry.toString());
         assertUsageError(cli("cancel", id), "error: job " + id + " is completed and cannot become cancelled");
     }
 
@@ -213,24 +210,24 @@ class StepwiseCliTest {
     void resumesAJobWhoseProcessDiedOnceItsLeaseExpired() {
         // A runner an hour in the past "dies" after executing 'count': its lease expired long ago.
         String id = crashAfterCount(Clock.offset(Clock.systemUTC(), Duration.ofHours(-1)));
-        assertTrue(cli("status", id).out.contains("status:     running"));
+        assertTrue(cli("status", id).out().contains("status:     running"));
 
-        Result resume = cli("resume", id);
-        assertEquals(0, resume.code, resume.toString());
-        assertEquals(id, resume.out.get(0));
-        assertTrue(resume.out.get(1).contains("2 executed, 2 from checkpoint"), resume.toString());
-        List<String> status = cli("status", id).out;
+        Cli.Result resume = cli("resume", id);
+        assertEquals(0, resume.code(), resume.toString());
+        assertEquals(id, resume.out().get(0));
+        assertTrue(resume.out().get(1).contains("2 executed, 2 from checkpoint"), resume.toString());
+        List<String> status = cli("status", id).out();
         assertTrue(status.stream().anyMatch(l -> l.matches("  count +success +attempts 2 .*")), status.toString());
     }
 
     @Test
     void resumeRefusesAJobWhoseLeaseIsStillHeld() {
         String id = crashAfterCount(Clock.systemUTC());
-        Result resume = cli("resume", id);
-        assertEquals(1, resume.code, resume.toString());
-        assertEquals(1, resume.err.size(), resume.toString());
-        assertTrue(resume.err.get(0).startsWith("error: job " + id + " is running on runner crashing-runner until "),
-                resume.err.get(0));
+        Cli.Result resume = cli("resume", id);
+        assertEquals(1, resume.code(), resume.toString());
+        assertEquals(1, resume.err().size(), resume.toString());
+        assertTrue(resume.err().get(0).startsWith("error: job " + id + " is running on runner crashing-runner until "),
+                resume.err().get(0));
     }
 
     private String crashAfterCount(Clock clock) {
@@ -265,10 +262,10 @@ class StepwiseCliTest {
         private static final long serialVersionUID = 1L;
     }
 
-    private void assertUsageError(Result r, String errorPrefix) {
-        assertEquals(2, r.code, r.toString());
-        assertEquals(1, r.err.size(), r.toString());
-        assertTrue(r.err.get(0).startsWith(errorPrefix), "expected '" + errorPrefix + "...', got: " + r.err.get(0));
+    private void assertUsageError(Cli.Result r, String errorPrefix) {
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().size(), r.toString());
+        assertTrue(r.err().get(0).startsWith(errorPrefix), "expected '" + errorPrefix + "...', got: " + r.err().get(0));
     }
 
     private static String input(Path file, Path out) {
@@ -279,25 +276,7 @@ class StepwiseCliTest {
         return p.toString().replace("\\", "\\\\");
     }
 
-    private Result cli(String... args) {
-        List<String> all = new ArrayList<>(List.of("--db", db.toString()));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = StepwiseCli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, lines(out), lines(err));
-    }
-
-    private static List<String> lines(ByteArrayOutputStream bytes) {
-        String s = bytes.toString(StandardCharsets.UTF_8);
-        return s.isEmpty() ? List.of() : s.lines().toList();
-    }
-
-    private record Result(int code, List<String> out, List<String> err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\nstdout:\n" + String.join("\n", out) + "\nstderr:\n" + String.join("\n", err);
-        }
+    private Cli.Result cli(String... args) {
+        return new Cli(db).run(args);
     }
 }

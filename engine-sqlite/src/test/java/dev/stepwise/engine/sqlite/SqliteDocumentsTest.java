@@ -27,30 +27,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Versioned documents in the SQLite store: publish, the find methods, immutability. */
-class SqliteDocumentsTest {
-    @TempDir
-    Path dir;
-    Path file;
-    SqliteJobStore store;
-
-    @BeforeEach
-    void open() {
-        file = dir.resolve("stepwise.db");
-        store = SqliteJobStore.builder(file).build();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class SqliteDocumentsTest extends SqliteFileTest {
     /** SHA-256 of the JSON text, as the engine would hash the canonical form. */
     static String sha256(JsonNode content) {
         try {

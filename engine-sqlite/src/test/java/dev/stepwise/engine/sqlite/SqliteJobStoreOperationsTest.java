@@ -29,28 +29,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SqliteJobStoreOperationsTest {
-    @TempDir
-    Path dir;
-    Path file;
-    SqliteJobStore store;
-
-    @BeforeEach
-    void open() {
-        file = dir.resolve("stepwise.db");
-        store = SqliteJobStore.builder(file).build();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class SqliteJobStoreOperationsTest extends SqliteFileTest {
     private void reopen() {
         store.close();
         store = SqliteJobStore.builder(file).build();

@@ -41,30 +41,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The queue on a SQLite file: idempotent inserts and claims, in one store and across stores. */
-class SqliteQueueTest {
+class SqliteQueueTest extends SqliteFileTest {
     private static final Instant LEASE = T0.plusSeconds(300);
 
-    @TempDir
-    Path dir;
-    Path file;
-    SqliteJobStore store;
-
-    @BeforeEach
-    void open() {
-        file = dir.resolve("stepwise.db");
-        store = SqliteJobStore.builder(file).build();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
 
     private static Job keyed(String id, String key) {
         return job(id).toBuilder().idempotencyKey(key).build();
