@@ -167,7 +167,7 @@ public abstract class DurabilityContract extends StoreContractBase {
 
     @Test
     void aHeartbeatKeepsAStepThreeTimesTheLeaseTtlAlive() throws Exception {
-        Duration ttl = Duration.ofMillis(400);
+        Duration ttl = Duration.ofMillis(800); // 8 heartbeats per TTL: a loaded CI machine may delay a few
         CountDownLatch started = new CountDownLatch(1);
         JobEngine owner = track(JobEngine.builder(store).runnerId("owner").leaseTtl(ttl).heartbeatInterval(Duration.ofMillis(100))
                 .step("long", ctx -> {
