@@ -44,8 +44,11 @@ class ProcessQueueTest {
             }
         }
         Path log = dir.resolve("workers.log");
-        Process first = ChildProcess.start(QueueChild.class, log, "work", db.toString(), dir.resolve("effects-1.txt").toString(), "2");
-        Process second = ChildProcess.start(QueueChild.class, log, "work", db.toString(), dir.resolve("effects-2.txt").toString(), "2");
+        String barrier = dir.resolve("barrier").toString();
+        Process first = ChildProcess.start(QueueChild.class, log, "work", db.toString(), dir.resolve("effects-1.txt").toString(),
+                "2", barrier, "2");
+        Process second = ChildProcess.start(QueueChild.class, log, "work", db.toString(), dir.resolve("effects-2.txt").toString(),
+                "2", barrier, "2");
         try {
             assertTrue(first.waitFor(120, TimeUnit.SECONDS) && second.waitFor(120, TimeUnit.SECONDS), "workers finished");
             assertEquals(0, first.exitValue(), () -> ProcessCrashTest.tail(log));

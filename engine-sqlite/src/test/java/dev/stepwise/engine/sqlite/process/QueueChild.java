@@ -20,8 +20,10 @@ import java.util.concurrent.Executors;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A child JVM for the queue tests. {@code work DB EFFECTS WORKERS}: runs workers until no job
- * is pending or running, each step appending {@code "<jobId> <stepKey> <attempt>"} to EFFECTS.
+ * A child JVM for the queue tests. {@code work DB EFFECTS WORKERS BARRIER_DIR PEERS}: once PEERS
+ * children are ready (a file each in BARRIER_DIR, so that every process gets a share of the
+ * queue), runs workers until no job is pending or running, each step appending
+ * {@code "<jobId> <stepKey> <attempt>"} to EFFECTS.
  * {@code submit DB KEY THREADS}: submits the same idempotency key from THREADS threads at once.
  */
 public final class QueueChild {
@@ -39,6 +41,7 @@ public final class QueueChild {
         return JobEngine.builder(store).leaseTtl(Duration.ofSeconds(5)).heartbeatInterval(Duration.ofSeconds(1))
                 .step("mark", ctx -> {
                     if (effects != null) {
+                        Thread.sleep(1); // a little work per step, so that both processes get a share
                         Files.write(effects, (ctx.jobId() + " " + ctx.stepKey() + " " + ctx.attempt() + "\n")
                                 .getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                     }
@@ -47,12 +50,28 @@ public final class QueueChild {
                 .recipe(recipe());
     }
 
+    private static void awaitPeers(Path barrier, int peers) throws Exception {
+        Files.createDirectories(barrier);
+        Files.createFile(barrier.resolve("ready-" + ProcessHandle.current().pid()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var ready = Files.list(barrier)) {
+                if (ready.count() >= peers) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("only some of " + peers + " queue children became ready");
+    }
+
     /** @param args see the class comment */
     public static void main(String[] args) throws Exception {
         Path db = Path.of(args[1]);
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             if (args[0].equals("work")) {
                 Path effects = Path.of(args[2]);
+                awaitPeers(Path.of(args[4]), Integer.parseInt(args[5]));
                 try (JobEngine engine = engine(store, effects).build()) {
                     Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(Integer.parseInt(args[3]))
                             .withPollInterval(Duration.ofMillis(50)));
