@@ -29,6 +29,11 @@ public enum DocumentKind {
         return value() + "s";
     }
 
+    /** @return the config kinds, in manifest order: prompt, preset, provider */
+    public static java.util.List<DocumentKind> configKinds() {
+        return java.util.List.of(PROMPT, PRESET, PROVIDER);
+    }
+
     /** @return true for the config kinds (prompt, preset, provider) */
     public boolean isConfig() {
         return this != RECIPE;

@@ -194,7 +194,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         if (inputSchema != null) {
             root.set("input_schema", inputSchema.deepCopy());
         }
-        for (DocumentKind kind : List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER)) {
+        for (DocumentKind kind : DocumentKind.configKinds()) {
             if (!refs(kind).isEmpty()) {
                 ArrayNode arr = root.putArray(kind.plural());
                 refs(kind).forEach(arr::add);

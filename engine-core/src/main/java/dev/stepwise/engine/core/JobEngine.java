@@ -88,7 +88,6 @@ public final class JobEngine implements AutoCloseable {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
     /** Default poison-pill limit: a step whose process died more often than this fails the job. */
     public static final int DEFAULT_MAX_INTERRUPTIONS = 5;
-    private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
     private static final java.util.regex.Pattern CONFIG_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /** Default most steps of one job running at once (recipes with {@code dependsOn}). */
@@ -208,18 +207,9 @@ public final class JobEngine implements AutoCloseable {
                 throw new InvalidInputException(recipe.id(), violations);
             }
         }
-        ObjectNode snapshots = Json.object();
-        snapshots.set("recipe", recipe.toJson());
-        for (DocumentKind kind : CONFIG_KINDS) {
-            ObjectNode section = snapshots.putObject(kind.plural());
-            for (String key : recipe.refs(kind)) {
-                VersionedDocument doc = services.store().findDocument(kind, key, null).orElseThrow(() -> new InvalidRecipeException(
-                        recipe.slug(), List.of("it refers to " + kind + " '" + key + "', which no longer exists")));
-                ObjectNode entry = section.putObject(key);
-                entry.put("version", doc.version());
-                entry.set("value", doc.content());
-            }
-        }
+        ObjectNode snapshots = Manifests.snapshots(recipe, (kind, key) -> services.store().findDocument(kind, key, null)
+                .orElseThrow(() -> new InvalidRecipeException(recipe.slug(),
+                        List.of("it refers to " + kind + " '" + key + "', which no longer exists"))));
         Instant now = services.now();
         String id = ids.next(now);
         List<JobStep> rows = new ArrayList<>();

@@ -6,7 +6,6 @@ import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -174,10 +173,5 @@ public final class Workers implements AutoCloseable {
             ownExecutor.shutdownNow();
         }
         LOG.info("workers stopped after running {} jobs", jobsRun.get());
-    }
-
-    /** @return the handles of jobs running now (for tests) */
-    List<RunHandle> runningHandles() {
-        return List.copyOf(running);
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.engine.api.Job;
-import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.ManifestSchema;
 import dev.stepwise.engine.core.RunListener;

@@ -24,7 +24,6 @@ import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

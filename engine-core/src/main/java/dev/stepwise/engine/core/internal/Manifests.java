@@ -1,15 +1,18 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.Manifest;
 import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.VersionedDocument;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -20,17 +23,25 @@ public final class Manifests {
     }
 
     /**
-     * The snapshots section of a new job: the recipe as it is now, and the config it uses.
+     * The snapshots section of a new job: the recipe version it is pinned to, and every config
+     * entry the recipe refers to at its current version, as {@code {key: {version, value}}}.
      *
      * @param recipe the recipe version the job is pinned to
+     * @param config finds the current version of a config entry
      * @return {@code {recipe, prompts, presets, providers}}
      */
-    public static ObjectNode snapshots(Recipe recipe) {
+    public static ObjectNode snapshots(Recipe recipe, BiFunction<DocumentKind, String, VersionedDocument> config) {
         ObjectNode s = Json.object();
         s.set("recipe", recipe.toJson());
-        s.putObject("prompts");
-        s.putObject("presets");
-        s.putObject("providers");
+        for (DocumentKind kind : DocumentKind.configKinds()) {
+            ObjectNode section = s.putObject(kind.plural());
+            for (String key : recipe.refs(kind)) {
+                VersionedDocument doc = config.apply(kind, key);
+                ObjectNode entry = section.putObject(key);
+                entry.put("version", doc.version());
+                entry.set("value", doc.content());
+            }
+        }
         return s;
     }
 

@@ -57,7 +57,7 @@ public final class RecipeValidator {
             }
         }
         if (recipe != null) {
-            for (DocumentKind kind : List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER)) {
+            for (DocumentKind kind : DocumentKind.configKinds()) {
                 for (String ref : recipe.refs(kind)) {
                     if (store.findDocument(kind, ref, null).isEmpty()) {
                         problems.add("it refers to " + kind + " '" + ref + "', which does not exist (set it first)");

@@ -386,14 +386,21 @@ public final class Runner {
             inputCanon = Json.canonical(job.input());
         }
         Map<String, String> upstream = new HashMap<>();
-        for (int d : deps.get(i)) {
-            String k = recipe.steps().get(d).key();
-            upstream.put(k, canonicalOutputs.computeIfAbsent(k, key -> Json.canonical(outputs.get(key))));
-        }
+        upstream(i).forEach((k, out) -> upstream.put(k, canonicalOutputs.computeIfAbsent(k, key -> Json.canonical(out))));
         String hash = Json.inputHashOfCanonical(def.key(), def.type(), impls.get(def.key()).version(),
                 Json.canonical(def.params()), inputCanon, upstream);
         hashes.put(i, hash);
         return hash;
+    }
+
+    /** @return the outputs of step i's dependencies, by key, in recipe order */
+    private Map<String, JsonNode> upstream(int i) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        for (int d : deps.get(i)) {
+            String k = recipe.steps().get(d).key();
+            out.put(k, outputs.get(k));
+        }
+        return out;
     }
 
     private void markRunning(int i) {
@@ -442,13 +449,8 @@ public final class Runner {
     private void launch(int i) {
         StepDefinition def = recipe.steps().get(i);
         JobStep row = steps.get(i);
-        Map<String, JsonNode> upstream = new LinkedHashMap<>();
-        for (int d : deps.get(i)) {
-            String k = recipe.steps().get(d).key();
-            upstream.put(k, outputs.get(k));
-        }
         DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), row.attempts(), job.input(),
-                def.params(), upstream, row.inputHash(), handle, services.clock(), snapshots, services.secrets());
+                def.params(), upstream(i), row.inputHash(), handle, services.clock(), snapshots, services.secrets());
         Execution e = new Execution(i, ctx, def.timeout());
         running.put(i, e);
         Step impl = impls.get(def.key());
@@ -747,7 +749,9 @@ public final class Runner {
         services.listener().afterCommit(jobId, terminal);
         boolean firstCommit = !claimed;
         claimed = true;
-        guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner() != null ? job.leaseOwner() : guardOwner());
+        if (!terminal) {
+            guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner());
+        }
         dirty.clear();
         if (firstCommit && !terminal) {
             services.publish(job, job.manifest());
@@ -776,10 +780,6 @@ public final class Runner {
             return now.plus(ttl);
         }
         return lease;
-    }
-
-    private String guardOwner() {
-        return guard instanceof WriteGuard.Owner o ? o.owner() : services.runnerId();
     }
 
     private Job recordStoreFailure(StoreException cause, JobWrite lost) {

@@ -12,7 +12,6 @@ import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
-import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.Step;
