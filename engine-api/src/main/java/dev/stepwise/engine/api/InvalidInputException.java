@@ -26,10 +26,28 @@ public class InvalidInputException extends EngineException {
      * @param violations every violation found
      */
     public InvalidInputException(String recipeId, List<Violation> violations) {
-        super("input does not match the input schema of recipe " + recipeId + " (" + violations.size() + " violation"
-                + (violations.size() == 1 ? "" : "s") + "): " + String.join("; ", violations.stream().map(Violation::toString).toList()));
+        this("input does not match the input schema of recipe " + recipeId + " (" + violations.size() + " violation"
+                + (violations.size() == 1 ? "" : "s") + "): " + String.join("; ", violations.stream().map(Violation::toString).toList()),
+                recipeId, violations);
+    }
+
+    private InvalidInputException(String message, String recipeId, List<Violation> violations) {
+        super(message);
         this.recipeId = recipeId;
         this.violations = List.copyOf(violations);
+    }
+
+    /**
+     * An input refused before any schema check because it is deeper or larger than the engine's
+     * JSON limits (a setting of the engine).
+     *
+     * @param recipeId  the recipe the job was for
+     * @param violation what is over which limit
+     * @return the exception
+     */
+    public static InvalidInputException overLimit(String recipeId, Violation violation) {
+        return new InvalidInputException("input for recipe " + recipeId + " is over the engine's JSON limits: " + violation
+                + "; send a smaller input or raise the limits on the engine builder", recipeId, List.of(violation));
     }
 
     /** @return the recipe */

@@ -41,6 +41,7 @@ import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.Ids;
 import dev.stepwise.engine.core.internal.Json;
+import dev.stepwise.engine.core.internal.JsonGuard;
 import dev.stepwise.engine.core.internal.Manifests;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.RunListener;
@@ -112,7 +113,7 @@ public final class JobEngine implements AutoCloseable {
         this.hostStepExecutor = b.stepExecutor;
         this.services = new EngineServices(b.store, Map.copyOf(b.steps), List.copyOf(b.writers), b.clock, b.runnerId,
                 b.leaseTtl, b.heartbeatInterval, b.maxInterruptions, this::heartbeats, new ConcurrentHashMap<>(),
-                b.listener, b.secretResolver, b.jobParallelism, this::stepExecutor);
+                b.listener, b.secretResolver, b.jobParallelism, this::stepExecutor, new JsonGuard(b.jsonLimits));
     }
 
     /**
@@ -201,6 +202,9 @@ public final class JobEngine implements AutoCloseable {
             throw new InvalidInputException(recipe.id(), List.of(new InvalidInputException.Violation("$",
                     "a job input must be a JSON object, was " + in.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))));
         }
+        services.jsonGuard().checkInput(in).ifPresent(v -> {
+            throw InvalidInputException.overLimit(recipe.id(), v);
+        });
         if (recipe.inputSchema() != null) {
             List<InvalidInputException.Violation> violations = Schemas.validate(recipe.inputSchema(), in);
             if (!violations.isEmpty()) {
@@ -626,6 +630,7 @@ public final class JobEngine implements AutoCloseable {
         private String runnerId;
         private Duration leaseTtl = DEFAULT_LEASE_TTL;
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private JsonLimits jsonLimits = JsonLimits.DEFAULTS;
         private int maxInterruptions = DEFAULT_MAX_INTERRUPTIONS;
         private boolean recoverOnStart = DEFAULT_RECOVER_ON_START;
         private RunListener listener = RunListener.NONE;
@@ -796,6 +801,18 @@ public final class JobEngine implements AutoCloseable {
         /** @param max poison-pill limit (default {@value #DEFAULT_MAX_INTERRUPTIONS}) @return this */
         public Builder maxInterruptions(int max) {
             this.maxInterruptions = max;
+            return this;
+        }
+
+        /**
+         * How deep and large job inputs and step outputs may be (default {@link JsonLimits#DEFAULTS}:
+         * 1,000 levels, 16 MiB).
+         *
+         * @param limits the limits
+         * @return this
+         */
+        public Builder jsonLimits(JsonLimits limits) {
+            this.jsonLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

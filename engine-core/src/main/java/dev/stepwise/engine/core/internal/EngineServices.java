@@ -38,11 +38,13 @@ import tools.jackson.databind.JsonNode;
  * @param secrets           resolves secret references in config
  * @param jobParallelism    most steps of one job running at once
  * @param stepExecutor      runs steps off the runner's thread (timeouts, parallel steps, workers)
+ * @param jsonGuard         checks inputs and step outputs against the JSON limits
  */
 public record EngineServices(JobStore store, Map<String, Step> steps, List<ManifestWriter> writers, Clock clock,
         String runnerId, Duration leaseTtl, Duration heartbeatInterval, int maxInterruptions,
         Supplier<ScheduledExecutorService> heartbeats, ConcurrentHashMap<String, RunHandle> active,
-        RunListener listener, SecretResolver secrets, int jobParallelism, Supplier<ExecutorService> stepExecutor) {
+        RunListener listener, SecretResolver secrets, int jobParallelism, Supplier<ExecutorService> stepExecutor,
+        JsonGuard jsonGuard) {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineServices.class);
 

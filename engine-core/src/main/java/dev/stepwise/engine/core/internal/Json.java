@@ -8,6 +8,9 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamWriteConstraints;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -15,8 +18,18 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** The engine's one JSON mapper, canonical JSON and SHA-256. */
 public final class Json {
+    /**
+     * Nesting the engine's mapper reads and writes: twice {@link dev.stepwise.engine.core.JsonLimits#MAX_DEPTH_CEILING},
+     * so a manifest or a store row can hold an input or output at the deepest level the limits allow
+     * (Jackson's own defaults, 500 to read and 1,000 to write, would refuse them on the way back).
+     */
+    public static final int MAX_STORED_DEPTH = 2 * dev.stepwise.engine.core.JsonLimits.MAX_DEPTH_CEILING;
+
     /** Shared mapper (thread-safe). */
-    public static final JsonMapper MAPPER = JsonMapper.builder().build();
+    public static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_STORED_DEPTH).build())
+            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_STORED_DEPTH).build())
+            .build()).build();
 
     private Json() {
     }

@@ -2,6 +2,7 @@ package dev.stepwise.engine.core.internal;
 
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
+import dev.stepwise.engine.api.InvalidOutputException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobCancelledException;
@@ -38,7 +39,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -87,6 +87,8 @@ public final class Runner {
     private final Map<Integer, Long> delayed = new HashMap<>();
     private final BlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private String failure;
+    private VirtualMachineError fatal;
+    private Throwable listenerThrew;
     private Instant durableRetryAt;
     private long executionSeq;
 
@@ -162,7 +164,16 @@ public final class Runner {
         services.active().put(jobId, handle);
         ScheduledFuture<?> heartbeat = startHeartbeat();
         try {
-            return loop();
+            Job end = loop();
+            if (fatal != null) {
+                throw fatal; // recorded as failed above; the VM may be unusable, so the host decides what next
+            }
+            return end;
+        } catch (RuntimeException | Error e) {
+            if (e != fatal && e != listenerThrew && !(e instanceof EngineException)) {
+                recordUnexpected(e);
+            }
+            throw e;
         } finally {
             heartbeat.cancel(false);
             services.active().remove(jobId, handle);
@@ -350,7 +361,8 @@ public final class Runner {
                 StepDefinition def = recipe.steps().get(i);
                 if (row.interruptions() > services.maxInterruptions()) {
                     String why = "step '" + def.key() + "' was interrupted " + row.interruptions()
-                            + " times (its process died while running it; limit " + services.maxInterruptions()
+                            + " times (its runner lost the lease while running it: the process died or stalled; limit "
+                            + services.maxInterruptions()
                             + "); failing the job as a poison pill";
                     set(i, row.toBuilder().status(StepStatus.FAILED).error(why).build());
                     failure = why;
@@ -408,7 +420,7 @@ public final class Runner {
         JobStep row = steps.get(i);
         int attempt = row.attempts() + 1;
         delayed.remove(i);
-        services.listener().beforeRunningRecord(jobId, def.key());
+        listen(l -> l.beforeRunningRecord(jobId, def.key()));
         set(i, row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(hashOf(i))
                 .startedAt(services.now()).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0)
                 .build());
@@ -455,7 +467,7 @@ public final class Runner {
         running.put(i, e);
         Step impl = impls.get(def.key());
         Runnable body = () -> {
-            Outcome outcome = checked(invoke(impl, ctx), def, ctx);
+            Outcome outcome = execute(impl, def, ctx);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.startNanos);
             if (!e.abandoned) {
                 completions.add(new Completion(i, e.seq, outcome, ms));
@@ -529,16 +541,26 @@ public final class Runner {
         StepDefinition def = recipe.steps().get(i);
         JobStep row = steps.get(i);
         int attempt = row.attempts();
-        services.listener().afterStepExecuted(jobId, def.key());
+        listen(l -> l.afterStepExecuted(jobId, def.key()));
         Instant ended = services.now();
         if (c.outcome() instanceof Outcome.Succeeded ok) {
             set(i, row.toBuilder().status(StepStatus.SUCCESS).outputRefs(ok.output()).durationMs(c.durationMs())
                     .completedAt(ended).build());
             outputs.put(def.key(), ok.output());
-            canonicalOutputs.remove(def.key());
+            canonicalOutputs.put(def.key(), ok.canonical());
             done.add(i);
             log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " succeeded in " + c.durationMs() + " ms");
             progress(def.key());
+            return;
+        }
+        if (c.outcome() instanceof Outcome.Fatal f) {
+            set(i, row.toBuilder().status(StepStatus.FAILED).error(f.reason()).durationMs(c.durationMs()).completedAt(ended).build());
+            log(def.key(), attempt, LogLevel.ERROR, "attempt " + attempt + Manifests.FAILED + f.reason()
+                    + " (the JVM may be unusable: the job is failed, not retried)");
+            if (failure == null) {
+                failure = "step '" + def.key() + "' failed: " + f.reason() + " (not retried: the JVM may be unusable)";
+            }
+            fatal = f.cause();
             return;
         }
         Outcome.Failed f = (Outcome.Failed) c.outcome();
@@ -586,10 +608,14 @@ public final class Runner {
 
     /** The result of invoking a step. */
     private sealed interface Outcome {
-        record Succeeded(JsonNode output) implements Outcome {
+        record Succeeded(JsonNode output, String canonical) implements Outcome {
         }
 
         record Failed(String reason, boolean cancelled, Throwable cause) implements Outcome {
+        }
+
+        /** The step threw an error after which the VM may be unusable (out of memory): no retry. */
+        record Fatal(String reason, VirtualMachineError cause) implements Outcome {
         }
     }
 
@@ -602,23 +628,32 @@ public final class Runner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome.Failed("interrupted: " + describe(e), false, e);
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+        } catch (VirtualMachineError e) {
+            if (e instanceof StackOverflowError) {
+                return new Outcome.Failed(describe(e), false, e); // its stack is unwound: an ordinary failure
+            }
+            return new Outcome.Fatal(describe(e), e);
+        } catch (Throwable e) {
             LOG.debug("job {} step {} threw", jobId, ctx.stepKey(), e);
             return new Outcome.Failed(describe(e), false, e);
         }
-        if (result == null) {
-            return new Outcome.Failed("it returned null; a step must return a JSON value (for nothing, an empty object)", false,
-                    null);
+        JsonGuard.Converted converted = services.jsonGuard().convert(result);
+        if (converted instanceof JsonGuard.Converted.Ok ok) {
+            return new Outcome.Succeeded(ok.node(), ok.canonical());
         }
+        String problem = ((JsonGuard.Converted.Refused) converted).problem();
+        return new Outcome.Failed(problem, false, new InvalidOutputException(jobId, ctx.stepKey(), problem));
+    }
+
+    /** Invokes and checks a step; whatever happens, the result is an outcome (never a throw). */
+    private Outcome execute(Step impl, StepDefinition def, DefaultStepContext ctx) {
         try {
-            JsonNode node = result instanceof JsonNode n ? n : Json.MAPPER.valueToTree(result);
-            if (node == null || node.isMissingNode()) {
-                return new Outcome.Failed("it returned a value that is not JSON (" + result.getClass().getName() + ")", false, null);
-            }
-            return new Outcome.Succeeded(node);
-        } catch (JacksonException | IllegalArgumentException e) {
-            return new Outcome.Failed("it returned a value that cannot become JSON (" + result.getClass().getName()
-                    + "): " + firstLine(e.getMessage()), false, null);
+            return checked(invoke(impl, ctx), def, ctx);
+        } catch (VirtualMachineError e) {
+            return e instanceof StackOverflowError ? new Outcome.Failed(describe(e), false, e) : new Outcome.Fatal(describe(e), e);
+        } catch (Throwable e) {
+            LOG.warn("job {} step {}: checking its result failed", jobId, def.key(), e);
+            return new Outcome.Failed("its result could not be checked: " + describe(e), false, e);
         }
     }
 
@@ -627,9 +662,12 @@ public final class Runner {
         if (outcome instanceof Outcome.Failed f) {
             return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cancelled(), f.cause());
         }
+        if (outcome instanceof Outcome.Fatal f) {
+            return new Outcome.Fatal(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cause());
+        }
         JsonNode output = ((Outcome.Succeeded) outcome).output();
         if (!ctx.resolvedSecrets().isEmpty()) {
-            String text = Json.canonical(output);
+            String text = ((Outcome.Succeeded) outcome).canonical();
             if (!Secrets.redact(text, ctx.resolvedSecrets()).equals(text)) {
                 return new Outcome.Failed("its output contains a resolved secret; secrets are never stored", false, null);
             }
@@ -651,7 +689,7 @@ public final class Runner {
         return msg == null || msg.isBlank() ? name : name + ": " + firstLine(msg);
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "";
         }
@@ -725,7 +763,7 @@ public final class Runner {
             job = job.toBuilder().updatedAt(now).leaseExpiresAt(boundaryLease(now)).build();
         }
         JobWrite write = new JobWrite(job, guard, List.copyOf(dirty.values()), handle.drainLogs(), writeManifest, false);
-        services.listener().beforeCommit(jobId, terminal);
+        listen(l -> l.beforeCommit(jobId, terminal));
         try {
             services.store().write(write);
         } catch (WriteConflictException e) {
@@ -746,7 +784,7 @@ public final class Runner {
             }
             return recordStoreFailure(e, write);
         }
-        services.listener().afterCommit(jobId, terminal);
+        listen(l -> l.afterCommit(jobId, terminal));
         boolean firstCommit = !claimed;
         claimed = true;
         if (!terminal) {
@@ -783,27 +821,70 @@ public final class Runner {
     }
 
     private Job recordStoreFailure(StoreException cause, JobWrite lost) {
-        Instant now = services.now();
         String why = "store error while recording "
                 + (job.currentStep() == null ? "the job" : "step '" + job.currentStep() + "'") + ": " + cause.getMessage();
         LOG.error("job {}: {}", jobId, why, cause);
-        for (Execution e : running.values()) {
-            e.abandon();
-        }
-        running.clear();
-        // Step rows stay as last committed: a store failure is not a failure of the step's logic.
-        Job failed = job.toBuilder().status(JobStatus.FAILED).lastError(why).finishedAt(now).updatedAt(now)
-                .leaseOwner(null).leaseExpiresAt(null)
-                .durationMs(job.durationMs() + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runStartNanos))
-                .build();
-        List<LogEntry> logs = new ArrayList<>(lost.logs());
-        logs.add(entry(null, 0, LogLevel.ERROR, why));
         try {
-            services.store().write(new JobWrite(failed, guard, List.of(), logs, false, false));
+            // Step rows stay as last committed: a store failure is not a failure of the step's logic.
+            return writeFailed(why, List.of(), lost.logs());
         } catch (EngineException second) {
             cause.addSuppressed(second);
             throw cause;
         }
+    }
+
+    /**
+     * Calls the listener. A listener that throws stops the run at that point as if its process
+     * died there (crash-point tests rely on it): the runner writes nothing more and rethrows.
+     */
+    private void listen(java.util.function.Consumer<dev.stepwise.engine.core.RunListener> call) {
+        try {
+            call.accept(services.listener());
+        } catch (RuntimeException | Error e) {
+            listenerThrew = e;
+            throw e;
+        }
+    }
+
+    /**
+     * Something this runner did not expect escaped its loop after the claim (a bug here or in a
+     * store, a step's {@code version()} that throws): record the job as failed, best effort, so it is not left running with
+     * its lease held; the steps that were running fail with the same reason, so a later retry does
+     * not count them as interrupted.
+     */
+    private void recordUnexpected(Throwable e) {
+        boolean owned = claimed || preClaimed != null;
+        if (!owned || job == null || job.status() != JobStatus.RUNNING || e instanceof LeaseLostException) {
+            return;
+        }
+        String why = "the runner stopped on an unexpected error: " + describe(e);
+        LOG.error("job {}: {}", jobId, why, e);
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).status() == StepStatus.RUNNING) {
+                set(i, steps.get(i).toBuilder().status(StepStatus.FAILED).error(why).completedAt(services.now()).build());
+            }
+        }
+        try {
+            writeFailed(why, List.copyOf(dirty.values()), handle.drainLogs());
+        } catch (Throwable second) {
+            e.addSuppressed(second);
+        }
+    }
+
+    /** Writes the job as failed (lease released) with these step rows and log lines. */
+    private Job writeFailed(String why, List<JobStep> rows, List<LogEntry> pendingLogs) {
+        Instant now = services.now();
+        for (Execution e : running.values()) {
+            e.abandon();
+        }
+        running.clear();
+        Job failed = job.toBuilder().status(JobStatus.FAILED).lastError(why).finishedAt(now).updatedAt(now)
+                .leaseOwner(null).leaseExpiresAt(null)
+                .durationMs(job.durationMs() + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runStartNanos))
+                .build();
+        List<LogEntry> logs = new ArrayList<>(pendingLogs);
+        logs.add(entry(null, 0, LogLevel.ERROR, why));
+        services.store().write(new JobWrite(failed, guard, rows, logs, false, false));
         job = failed;
         return failed;
     }

@@ -3,12 +3,24 @@ package dev.stepwise.engine.sqlite.internal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamWriteConstraints;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Conversions between model values and column values (JSON text, epoch milliseconds). */
 public final class Codec {
-    private static final JsonMapper MAPPER = JsonMapper.shared();
+    /**
+     * Reads and writes JSON up to 2,000 levels deep: the engine accepts inputs and outputs up to
+     * 1,000 levels, and a manifest holds them a few levels below its root (Jackson's own defaults,
+     * 500 to read and 1,000 to write, would refuse such a row on the way back).
+     */
+    private static final int MAX_DEPTH = 2_000;
+    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build()).build();
 
     private Codec() {
     }
