@@ -1,7 +1,10 @@
 package dev.stepwise.engine.api;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -22,7 +25,8 @@ import tools.jackson.databind.JsonNode;
  * @param completedAt   end of its last execution, or null
  * @param error         why its last execution failed, or null
  * @param skipReason    why it was skipped (e.g. {@code "checkpoint"}), or null
- * @param interruptions how many runs found it {@code running}: its process died while executing it
+ * @param interruptions how many runs found it {@code running}: its runner lost the lease while executing it
+ * @param attemptLog    each execution it had (number, start, end, outcome, error, retry delay), oldest first
  */
 public record JobStep(
         String id,
@@ -39,7 +43,8 @@ public record JobStep(
         Instant completedAt,
         String error,
         String skipReason,
-        int interruptions) {
+        int interruptions,
+        List<Attempt> attemptLog) {
 
     /** Validates the fields. */
     public JobStep {
@@ -60,6 +65,7 @@ public record JobStep(
         if (interruptions < 0) {
             throw new IllegalArgumentException("interruptions must be >= 0, was " + interruptions);
         }
+        attemptLog = List.copyOf(Objects.requireNonNull(attemptLog, "attemptLog"));
     }
 
     /**
@@ -74,7 +80,7 @@ public record JobStep(
      */
     public static JobStep pending(String id, String jobId, String stepKey, int stepOrder, String stepType) {
         return new JobStep(id, jobId, stepKey, stepOrder, stepType, null, StepStatus.PENDING, null, 0, 0, null, null,
-                null, null, 0);
+                null, null, 0, List.of());
     }
 
     /** @return a builder holding this step's fields */
@@ -99,6 +105,7 @@ public record JobStep(
         private String error;
         private String skipReason;
         private int interruptions;
+        private List<Attempt> attemptLog;
 
         private Builder(JobStep s) {
             id = s.id;
@@ -116,6 +123,7 @@ public record JobStep(
             error = s.error;
             skipReason = s.skipReason;
             interruptions = s.interruptions;
+            attemptLog = s.attemptLog;
         }
 
         /** @param v input hash @return this */
@@ -138,11 +146,34 @@ public record JobStep(
         public Builder skipReason(String v) { skipReason = v; return this; }
         /** @param v interruptions @return this */
         public Builder interruptions(int v) { interruptions = v; return this; }
+        /** @param v every attempt, oldest first @return this */
+        public Builder attemptLog(List<Attempt> v) { attemptLog = v; return this; }
+
+        /**
+         * @param change what happens to the latest attempt
+         * @return this, with the latest attempt replaced by {@code change} applied to it (no-op without one)
+         */
+        public Builder lastAttempt(UnaryOperator<Attempt> change) {
+            if (!attemptLog.isEmpty()) {
+                List<Attempt> next = new ArrayList<>(attemptLog);
+                next.set(next.size() - 1, change.apply(next.get(next.size() - 1)));
+                attemptLog = next;
+            }
+            return this;
+        }
+
+        /** @param a a new attempt @return this, with it appended */
+        public Builder addAttempt(Attempt a) {
+            List<Attempt> next = new ArrayList<>(attemptLog);
+            next.add(a);
+            attemptLog = next;
+            return this;
+        }
 
         /** @return the step row */
         public JobStep build() {
             return new JobStep(id, jobId, stepKey, stepOrder, stepType, inputHash, status, outputRefs, attempts,
-                    durationMs, startedAt, completedAt, error, skipReason, interruptions);
+                    durationMs, startedAt, completedAt, error, skipReason, interruptions, attemptLog);
         }
     }
 }

@@ -61,11 +61,15 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @param inputHash   its input hash, or null
      * @param error       its last error, or null
      * @param skipReason  why it was skipped, or null
-     * @param attemptLog  for a step that ran more than once: one object per attempt
-     *                    ({@code attempt, started_at, error, retry_delay_ms}), or null
+     * @param attemptLog  for a step that ran more than once: each attempt (shown as {@code attempt_log},
+     *                    {@link Attempt#toJson()} per entry); empty otherwise (then not shown)
      */
     public record StepEntry(String key, StepStatus status, Instant startedAt, Instant completedAt, long durationMs,
-            JsonNode output, int attempts, String inputHash, String error, String skipReason, JsonNode attemptLog) {
+            JsonNode output, int attempts, String inputHash, String error, String skipReason, List<Attempt> attemptLog) {
+        /** Copies the attempt log. */
+        public StepEntry {
+            attemptLog = attemptLog == null ? List.of() : List.copyOf(attemptLog);
+        }
     }
 
     /**
@@ -101,8 +105,9 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
             n.put("input_hash", s.inputHash());
             n.put("error", s.error());
             n.put("skip_reason", s.skipReason());
-            if (s.attemptLog() != null) {
-                n.set("attempt_log", s.attemptLog());
+            if (!s.attemptLog().isEmpty()) {
+                ArrayNode log = n.putArray("attempt_log");
+                s.attemptLog().forEach(a -> log.add(a.toJson()));
             }
         }
         root.set("output", output == null ? f.nullNode() : output);
@@ -119,6 +124,14 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @return the manifest
      * @throws IllegalArgumentException if a required field is missing or malformed
      */
+    private static List<Attempt> attempts(JsonNode log) {
+        List<Attempt> out = new ArrayList<>();
+        if (log != null && log.isArray()) {
+            log.forEach(a -> out.add(Attempt.fromJson(a)));
+        }
+        return out;
+    }
+
     public static Manifest fromJson(JsonNode json) {
         try {
             List<StepEntry> steps = new ArrayList<>();
@@ -126,7 +139,7 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                 steps.add(new StepEntry(n.required("key").asString(), StepStatus.fromValue(n.required("status").asString()),
                         instant(n.get("started_at")), instant(n.get("completed_at")), n.required("duration_ms").asLong(),
                         nullable(n.get("output")), n.path("attempts").asInt(0), text(n.get("input_hash")),
-                        text(n.get("error")), text(n.get("skip_reason")), nullable(n.get("attempt_log"))));
+                        text(n.get("error")), text(n.get("skip_reason")), attempts(n.get("attempt_log"))));
             }
             JsonNode m = json.required("metrics");
             return new Manifest(json.required("version").asString(), json.required("job_id").asString(),

@@ -385,7 +385,7 @@ public final class JobEngine implements AutoCloseable {
      */
     public Job run(String jobId) {
         ensureOpen();
-        return new Runner(services, jobId).run();
+        return Runner.forCaller(services, jobId).run();
     }
 
     /**
@@ -542,8 +542,7 @@ public final class JobEngine implements AutoCloseable {
     public JsonNode manifest(String jobId) {
         Job job = job(jobId);
         List<JobStep> steps = services.store().findSteps(jobId);
-        List<LogEntry> logs = Manifests.hasRetries(steps) ? services.store().findLogs(jobId, 0, 100_000) : List.of();
-        return Manifests.build(job, steps, Manifests.snapshotsOf(job), logs).toJson();
+        return Manifests.build(job, steps, Manifests.snapshotsOf(job)).toJson();
     }
 
     /** @return this engine's runner id (the lease owner it writes) */

@@ -92,7 +92,7 @@ public final class Workers implements AutoCloseable {
     }
 
     private void runOne(Job job) {
-        Runner runner = new Runner(services, job);
+        Runner runner = Runner.forWorker(services, job);
         running.add(runner.handle());
         try {
             if (stopping) {

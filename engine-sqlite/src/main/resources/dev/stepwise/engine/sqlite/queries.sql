@@ -155,9 +155,9 @@ WHERE id = :id
 
 -- name: insert_step
 INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs, attempts,
-                       duration_ms, started_at, completed_at, error, skip_reason, interruptions)
+                       duration_ms, started_at, completed_at, error, skip_reason, interruptions, attempt_log)
 VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs, :attempts,
-        :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions)
+        :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions, :attemptLog)
 
 -- name: update_step
 UPDATE job_steps
@@ -170,7 +170,8 @@ SET input_hash    = :inputHash,
     completed_at  = :completedAt,
     error         = :error,
     skip_reason   = :skipReason,
-    interruptions = :interruptions
+    interruptions = :interruptions,
+    attempt_log   = :attemptLog
 WHERE id = :id
   AND job_id = :jobId
 

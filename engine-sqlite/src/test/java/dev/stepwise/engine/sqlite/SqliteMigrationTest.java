@@ -52,8 +52,8 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue", "log_cursor"),
+        assertEquals(List.of("1", "2", "3", "4", "5"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
@@ -131,6 +131,14 @@ class SqliteMigrationTest {
         }
         assertV3Columns(file);
         assertV4LogCursor(file);
+        // Step rows of the older version read back with no attempts recorded, and take new ones.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, status, attempts, duration_ms,"
+                    + " interruptions) VALUES ('J-old-0', 'J-old', 'a', 0, 'echo', 'success', 1, 5, 0)");
+        }
+        try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
+            assertEquals(List.of(), store.findSteps("J-old").get(0).attemptLog());
+        }
         int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
         List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
         assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
@@ -171,7 +179,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -186,7 +194,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 4"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 5"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

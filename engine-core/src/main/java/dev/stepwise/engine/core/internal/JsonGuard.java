@@ -82,7 +82,7 @@ public final class JsonGuard {
                         + " levels or refers to itself (" + value.getClass().getName() + ")");
             } catch (JacksonException | IllegalArgumentException e) {
                 return new Converted.Refused("it returned a value that cannot become JSON (" + value.getClass().getName()
-                        + "): " + Runner.firstLine(e instanceof JacksonException je ? je.getOriginalMessage() : e.getMessage()));
+                        + "): " + StepExecutions.firstLine(e instanceof JacksonException je ? je.getOriginalMessage() : e.getMessage()));
             }
             if (bytes.length > limits.maxBytes()) {
                 return tooLarge(bytes.length);

@@ -4,16 +4,12 @@ import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
-import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.Manifest;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.VersionedDocument;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.BiFunction;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -65,86 +61,25 @@ public final class Manifests {
     }
 
     /**
+     * Builds the manifest; steps that ran more than once carry their {@code attempt_log}, read
+     * from their attempt records.
+     *
      * @param job       the job row
      * @param steps     its step rows in order
      * @param snapshots its snapshots
      * @return the manifest
      */
     public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots) {
-        return build(job, steps, snapshots, List.of());
-    }
-
-    /** Prefix of the log line that starts an attempt: {@code "attempt N started"}. */
-    public static final String STARTED = " started";
-    /** Prefix of the log line of a failed attempt: {@code "attempt N failed: reason"}. */
-    public static final String FAILED = " failed: ";
-    /** Prefix of the log line of a scheduled retry: {@code "retrying in X ms (...)"}. */
-    public static final String RETRYING = "retrying in ";
-
-    /**
-     * @param steps a job's steps
-     * @return whether any step ran more than once (then its manifest carries an attempt log)
-     */
-    public static boolean hasRetries(List<JobStep> steps) {
-        return steps.stream().anyMatch(s -> s.attempts() > 1);
-    }
-
-    /**
-     * Builds the manifest; steps that ran more than once get an {@code attempt_log} made from
-     * the job's log: each attempt's start, error and the delay before the next.
-     *
-     * @param job       the job row
-     * @param steps     its step rows in order
-     * @param snapshots its snapshots
-     * @param logs      its committed log lines (may be empty)
-     * @return the manifest
-     */
-    public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots, List<LogEntry> logs) {
         List<Manifest.StepEntry> entries = new ArrayList<>(steps.size());
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
                     s.outputRefs(), s.attempts(), s.inputHash(), s.error(), s.skipReason(),
-                    s.attempts() > 1 && !logs.isEmpty() ? attemptLog(s.stepKey(), logs) : null));
+                    s.attempts() > 1 ? s.attemptLog() : List.of()));
         }
         JsonNode output = job.status() == JobStatus.COMPLETED && !steps.isEmpty()
                 ? steps.get(steps.size() - 1).outputRefs()
                 : null;
         return new Manifest(Manifest.VERSION, job.id(), job.status(), job.createdAt(), job.updatedAt(), job.input(),
                 snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()));
-    }
-
-    private static ArrayNode attemptLog(String stepKey, List<LogEntry> logs) {
-        Map<Integer, ObjectNode> byAttempt = new TreeMap<>();
-        for (LogEntry l : logs) {
-            if (!stepKey.equals(l.stepKey()) || l.attempt() < 1) {
-                continue;
-            }
-            String prefix = "attempt " + l.attempt();
-            String m = l.message();
-            if (m.equals(prefix + STARTED)) {
-                entry(byAttempt, l.attempt()).put("started_at", l.at().toString());
-            } else if (m.startsWith(prefix + FAILED)) {
-                entry(byAttempt, l.attempt()).put("error", m.substring((prefix + FAILED).length()));
-            } else if (m.startsWith(RETRYING)) {
-                int end = m.indexOf(" ms", RETRYING.length());
-                if (end > 0) {
-                    entry(byAttempt, l.attempt()).put("retry_delay_ms", Long.parseLong(m.substring(RETRYING.length(), end)));
-                }
-            }
-        }
-        ArrayNode out = Json.MAPPER.createArrayNode();
-        byAttempt.values().forEach(out::add);
-        return out;
-    }
-
-    private static ObjectNode entry(Map<Integer, ObjectNode> byAttempt, int attempt) {
-        return byAttempt.computeIfAbsent(attempt, a -> {
-            ObjectNode n = Json.object();
-            n.put("attempt", a);
-            n.putNull("started_at");
-            n.putNull("error");
-            n.putNull("retry_delay_ms");
-            return n;
-        });
     }
 }

@@ -61,14 +61,6 @@ public final class RunHandle {
         pendingLogs.add(entry);
     }
 
-    /** @return the pending log lines, left in the buffer */
-    public synchronized List<LogEntry> peekLogs() {
-        return List.copyOf(pendingLogs);
-    }
-
-    /** Held by the heartbeat while it renews (and writes buffered logs), and by a final write that reads the log. */
-    public final Object heartbeatLock = new Object();
-
     /** @return the pending log lines, removed from the buffer */
     public synchronized List<LogEntry> drainLogs() {
         if (pendingLogs.isEmpty()) {

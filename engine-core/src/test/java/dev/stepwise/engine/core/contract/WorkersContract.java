@@ -9,12 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stepwise.engine.api.Attempt;
+import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.InvalidRecipeException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
-import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.RetryPolicy;
@@ -31,6 +32,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -167,12 +169,14 @@ public abstract class WorkersContract extends StoreContractBase {
         List<JobStep> steps = store.findSteps(job.id());
         assertEquals(3, steps.get(1).attempts());
         assertEquals(1, echo.executions("first"), "earlier checkpoints are reused by every attempt");
-        List<String> callLog = store.findLogs(job.id(), 0, 1000).stream().filter(l -> "call".equals(l.stepKey()))
-                .map(LogEntry::message).toList();
-        assertTrue(callLog.contains("attempt 1 failed: IllegalStateException: 503 from provider"), callLog.toString());
-        assertTrue(callLog.contains("retrying in 10000 ms (attempt 2 of 3)"), callLog.toString());
-        assertTrue(callLog.contains("retrying in 30000 ms (attempt 3 of 3)"), callLog.toString());
-        assertTrue(callLog.contains("attempt 3 started"), callLog.toString());
+        List<Attempt> attempts = steps.get(1).attemptLog();
+        assertEquals(List.of(AttemptOutcome.FAILED, AttemptOutcome.FAILED, AttemptOutcome.SUCCEEDED),
+                attempts.stream().map(Attempt::outcome).toList());
+        assertEquals(Optional.of("IllegalStateException: 503 from provider"), attempts.get(0).error());
+        assertEquals(List.of(Optional.of(Duration.ofSeconds(10)), Optional.of(Duration.ofSeconds(30)), Optional.empty()),
+                attempts.stream().map(Attempt::retryDelay).toList());
+        assertEquals(List.of(1, 2, 3), attempts.stream().map(Attempt::number).toList());
+        assertEquals(t0.plusSeconds(40), attempts.get(2).startedAt());
 
         Job done = stored(job.id());
         assertValidManifest(done.manifest());
@@ -186,6 +190,42 @@ public abstract class WorkersContract extends StoreContractBase {
         assertEquals(t0.plusSeconds(40).toString(), attemptLog.get(2).get("started_at").asString());
         assertTrue(attemptLog.get(2).get("error").isNull(), "the last attempt succeeded");
         assertTrue(done.manifest().at("/steps/0/attempt_log").isMissingNode(), "a step that ran once has none");
+    }
+
+    @Test
+    void runRetriesWaitOnTheEnginesClockNotOnRealTime() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+        Flaky flaky = new Flaky(2, new IllegalStateException("503 from provider"));
+        JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky)
+                .recipe(Recipe.builder("retry-run").step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF))
+                        .build()).build());
+        Job job = engine.createJob("retry-run", obj());
+        Instant t0 = clock.instant();
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Job> run = caller.submit(() -> engine.run(job.id())); // run(jobId) on its own (caller's) thread
+            await("first failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 1
+                    && store.findSteps(job.id()).get(0).attemptLog().get(0).retryDelay().isPresent());
+            for (int i = 0; i < 20; i++) { // twenty looks while real time passes and the clock stands still
+                Thread.sleep(10);
+                assertEquals(1, flaky.calls.get(), "no retry before the clock reaches the retry time");
+            }
+            assertEquals(JobStatus.RUNNING, stored(job.id()).status(), "the run waits, holding the job");
+            clock.advance(Duration.ofSeconds(10));
+            await("second failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 2
+                    && store.findSteps(job.id()).get(0).attemptLog().get(1).retryDelay().isPresent());
+            assertEquals(2, flaky.calls.get());
+            clock.advance(Duration.ofSeconds(30));
+            Job end = run.get(60, TimeUnit.SECONDS); // hang guard only
+            assertEquals(JobStatus.COMPLETED, end.status(), () -> "last error: " + end.lastError());
+        } finally {
+            caller.shutdownNow();
+        }
+        List<Attempt> attempts = store.findSteps(job.id()).get(0).attemptLog();
+        assertEquals(List.of(t0, t0.plusSeconds(10), t0.plusSeconds(40)), attempts.stream().map(Attempt::startedAt).toList());
+        assertEquals(List.of(Optional.of(Duration.ofSeconds(10)), Optional.of(Duration.ofSeconds(30)), Optional.empty()),
+                attempts.stream().map(Attempt::retryDelay).toList());
+        assertValidManifest(engine.manifest(job.id()));
     }
 
     @Test

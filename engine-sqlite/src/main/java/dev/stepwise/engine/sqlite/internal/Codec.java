@@ -2,12 +2,16 @@ package dev.stepwise.engine.sqlite.internal;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import dev.stepwise.engine.api.Attempt;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamWriteConstraints;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 
 /** Conversions between model values and column values (JSON text, epoch milliseconds). */
 public final class Codec {
@@ -61,6 +65,32 @@ public final class Codec {
     public static Instant instant(ResultSet rs, String column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    /**
+     * @param attempts a step's attempts
+     * @return them as a JSON array (the {@code attempt_log} column)
+     */
+    public static String attempts(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return "[]";
+        }
+        ArrayNode array = MAPPER.createArrayNode();
+        attempts.forEach(a -> array.add(a.toJson()));
+        return json(array);
+    }
+
+    /**
+     * @param text an {@code attempt_log} column
+     * @return the attempts it holds
+     */
+    public static List<Attempt> attempts(String text) {
+        if (text == null || text.equals("[]")) {
+            return List.of();
+        }
+        List<Attempt> out = new ArrayList<>();
+        MAPPER.readTree(text).forEach(n -> out.add(Attempt.fromJson(n)));
+        return out;
     }
 
     /**

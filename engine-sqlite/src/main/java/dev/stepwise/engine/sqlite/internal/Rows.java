@@ -98,7 +98,8 @@ public final class Rows {
                 .set("completedAt", s.completedAt())
                 .set("error", s.error())
                 .set("skipReason", s.skipReason())
-                .set("interruptions", s.interruptions());
+                .set("interruptions", s.interruptions())
+                .set("attemptLog", Codec.attempts(s.attemptLog()));
     }
 
     /**
@@ -212,7 +213,8 @@ public final class Rows {
                 Codec.instant(rs, "completed_at"),
                 rs.getString("error"),
                 rs.getString("skip_reason"),
-                rs.getInt("interruptions"));
+                rs.getInt("interruptions"),
+                Codec.attempts(rs.getString("attempt_log")));
     }
 
     /**

@@ -1,0 +1,198 @@
+package dev.stepwise.engine.core.internal;
+
+import dev.stepwise.engine.api.EngineException;
+import dev.stepwise.engine.api.IllegalTransitionException;
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobBusyException;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobWrite;
+import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.LogLevel;
+import dev.stepwise.engine.api.UnknownJobException;
+import dev.stepwise.engine.api.UnknownStepTypeException;
+import dev.stepwise.engine.api.WriteGuard;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a run got its job: {@code run(jobId)} claims it with its first write ({@link ByCaller}); a
+ * worker runs a job the store's {@code claimNext} already claimed ({@link ByWorker}). What differs
+ * between the two lives here, so the runner asks the claim instead of testing a flag.
+ */
+public sealed interface Claim {
+    /** @return a claim for {@code run(jobId)} on the caller's thread */
+    static Claim byCaller() {
+        return new ByCaller();
+    }
+
+    /**
+     * @param claimed the job, {@code running} under this engine's lease
+     * @return a claim for a worker
+     */
+    static Claim byWorker(Job claimed) {
+        return new ByWorker(claimed);
+    }
+
+    /**
+     * Reads the job and checks that this claim may run it.
+     *
+     * @param services the engine's services
+     * @param jobId    the job
+     * @return the job as read
+     */
+    Job load(EngineServices services, String jobId);
+
+    /**
+     * @param read     the job as read
+     * @param services the engine's services
+     * @param now      the time
+     * @return the job row this run writes (running, under this claim's lease)
+     */
+    Job running(Job read, EngineServices services, Instant now);
+
+    /**
+     * @param read the job as read
+     * @param now  the time
+     * @return the guard of the first write
+     */
+    WriteGuard firstGuard(Job read, Instant now);
+
+    /** @return whether the job is this runner's before its first write (a worker's claim is committed) */
+    boolean ownedAtStart();
+
+    /** @return whether a retry hands the job back {@code pending} with a later run-at, instead of waiting in this run */
+    boolean durableRetries();
+
+    /** @return whether steps run on the engine's step executor even when the recipe would allow the caller's thread */
+    boolean stepsOffThread();
+
+    /**
+     * This engine lacks a step type of the job.
+     *
+     * @param services the engine's services
+     * @param read     the job as read
+     * @param e        what is missing
+     */
+    void unrunnable(EngineServices services, Job read, UnknownStepTypeException e);
+
+    /** {@code run(jobId)}: the claim rides with the first write; retries wait in the run. */
+    record ByCaller() implements Claim {
+        private static final Logger LOG = LoggerFactory.getLogger(Claim.class);
+
+        @Override
+        public Job load(EngineServices services, String jobId) {
+            Job read = services.store().findJob(jobId).orElseThrow(() -> new UnknownJobException(jobId));
+            Instant now = services.now();
+            switch (read.status()) {
+                case PENDING -> {
+                }
+                case RUNNING -> {
+                    if (read.leaseExpiresAt() != null && read.leaseExpiresAt().isAfter(now)) {
+                        throw new JobBusyException(jobId, read.leaseOwner(), read.leaseExpiresAt());
+                    }
+                    LOG.info("job {}: lease of runner {} expired at {}; taking it over", jobId, read.leaseOwner(),
+                            read.leaseExpiresAt());
+                }
+                case COMPLETED -> throw new IllegalTransitionException(jobId, read.status(), JobStatus.RUNNING,
+                        "a completed job does not run again; create a new job");
+                case FAILED, CANCELLED -> throw new IllegalTransitionException(jobId, read.status(), JobStatus.RUNNING,
+                        "retry it first to run it again from its first step without a valid checkpoint");
+            }
+            return read;
+        }
+
+        @Override
+        public Job running(Job read, EngineServices services, Instant now) {
+            return read.toBuilder()
+                    .status(JobStatus.RUNNING)
+                    .epoch(read.epoch() + 1)
+                    .leaseOwner(services.runnerId())
+                    .leaseExpiresAt(now.plus(services.leaseTtl()))
+                    .startedAt(read.startedAt() == null ? now : read.startedAt())
+                    .finishedAt(null)
+                    .lastError(null)
+                    .updatedAt(now)
+                    .build();
+        }
+
+        @Override
+        public WriteGuard firstGuard(Job read, Instant now) {
+            return new WriteGuard.Claimable(read.epoch(), now);
+        }
+
+        @Override
+        public boolean ownedAtStart() {
+            return false;
+        }
+
+        @Override
+        public boolean durableRetries() {
+            return false;
+        }
+
+        @Override
+        public boolean stepsOffThread() {
+            return false;
+        }
+
+        @Override
+        public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
+            // nothing was written: the caller gets the exception
+        }
+    }
+
+    /**
+     * A worker's job: claimed by the store, retries are durable (the job goes back {@code pending}
+     * with a later run-at), steps run on the step executor so the worker can watch timeouts.
+     *
+     * @param job the claimed job
+     */
+    record ByWorker(Job job) implements Claim {
+        @Override
+        public Job load(EngineServices services, String jobId) {
+            return job;
+        }
+
+        @Override
+        public Job running(Job read, EngineServices services, Instant now) {
+            return read.toBuilder().lastError(null).updatedAt(now).build();
+        }
+
+        @Override
+        public WriteGuard firstGuard(Job read, Instant now) {
+            return new WriteGuard.Owner(read.epoch(), read.leaseOwner());
+        }
+
+        @Override
+        public boolean ownedAtStart() {
+            return true;
+        }
+
+        @Override
+        public boolean durableRetries() {
+            return true;
+        }
+
+        @Override
+        public boolean stepsOffThread() {
+            return true;
+        }
+
+        /** Gives the job back for another engine that has the step type. */
+        @Override
+        public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
+            Instant now = services.now();
+            Job back = read.toBuilder().status(JobStatus.PENDING).leaseOwner(null).leaseExpiresAt(null)
+                    .runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
+            try {
+                services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
+                        read.id(), null, 0, now, LogLevel.WARN, "runner " + read.leaseOwner() + " cannot run it: "
+                        + e.getMessage())), false, false));
+            } catch (EngineException second) {
+                e.addSuppressed(second);
+            }
+        }
+    }
+}
