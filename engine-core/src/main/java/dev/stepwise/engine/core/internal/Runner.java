@@ -16,6 +16,7 @@ import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.StepTimeout;
 import dev.stepwise.engine.api.StepTimeoutException;
 import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.api.UnknownJobException;
@@ -440,10 +441,11 @@ public final class Runner {
         volatile Future<?> future;
         volatile boolean abandoned;
 
-        Execution(int index, DefaultStepContext ctx, Duration timeout) {
+        Execution(int index, DefaultStepContext ctx, StepTimeout timeout) {
             this.index = index;
             this.ctx = ctx;
-            this.deadlineNanos = timeout == null ? Long.MAX_VALUE : startNanos + timeout.toNanos();
+            this.deadlineNanos = timeout instanceof StepTimeout.Explicit limit
+                    ? startNanos + limit.duration().toNanos() : Long.MAX_VALUE;
         }
 
         void abandon() {
@@ -475,7 +477,7 @@ public final class Runner {
                 LOG.warn("job {} step {}: late result of an abandoned execution discarded", jobId, def.key());
             }
         };
-        if (workerMode || def.timeout() != null || recipe.isGraph()) {
+        if (workerMode || def.timeout() instanceof StepTimeout.Explicit || recipe.isGraph()) {
             e.future = services.stepExecutor().get().submit(body);
         } else {
             body.run();
@@ -491,7 +493,7 @@ public final class Runner {
                 if (e.deadlineNanos - now <= 0) {
                     e.abandon();
                     running.remove(e.index);
-                    Duration timeout = recipe.steps().get(e.index).timeout();
+                    Duration timeout = recipe.steps().get(e.index).timeout().limit().orElseThrow();
                     StepTimeoutException t = new StepTimeoutException(recipe.steps().get(e.index).key(), timeout);
                     return new Completion(e.index, e.seq, new Outcome.Failed(t.getMessage(), false, t),
                             TimeUnit.NANOSECONDS.toMillis(now - e.startNanos));
