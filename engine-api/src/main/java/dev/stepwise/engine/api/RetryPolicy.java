@@ -139,19 +139,28 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
         private Builder() {
         }
 
-        /** @param maxAttempts executions in all, >= 1 (default {@link #DEFAULT_MAX_ATTEMPTS}) @return this */
+        /**
+         * @param maxAttempts executions in all, >= 1 (default {@link #DEFAULT_MAX_ATTEMPTS})
+         * @return this
+         */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
         }
 
-        /** @param initialDelay wait before the first retry, >= 0 (default {@link #DEFAULT_INITIAL_DELAY}) @return this */
+        /**
+         * @param initialDelay wait before the first retry, >= 0 (default {@link #DEFAULT_INITIAL_DELAY})
+         * @return this
+         */
         public Builder initialDelay(Duration initialDelay) {
             this.initialDelay = Objects.requireNonNull(initialDelay, "initialDelay");
             return this;
         }
 
-        /** @param multiplier growth of the wait per retry, >= 1 (default {@link #DEFAULT_MULTIPLIER}) @return this */
+        /**
+         * @param multiplier growth of the wait per retry, >= 1 (default {@link #DEFAULT_MULTIPLIER})
+         * @return this
+         */
         public Builder multiplier(double multiplier) {
             this.multiplier = multiplier;
             return this;
@@ -167,7 +176,10 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
             return this;
         }
 
-        /** @param jitter whether waits are drawn uniformly from 0 to the delay (default {@link #DEFAULT_JITTER}) @return this */
+        /**
+         * @param jitter whether waits are drawn uniformly from 0 to the delay (default {@link #DEFAULT_JITTER})
+         * @return this
+         */
         public Builder jitter(boolean jitter) {
             this.jitter = jitter;
             return this;

@@ -95,17 +95,26 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
                 .retry(retry);
     }
 
-    /** @param keys the steps this one depends on @return a copy with those dependencies */
+    /**
+     * @param keys the steps this one depends on
+     * @return a copy with those dependencies
+     */
     public StepDefinition withDependsOn(String... keys) {
         return toBuilder().dependsOn(keys).build();
     }
 
-    /** @param policy the retry policy @return a copy with it */
+    /**
+     * @param policy the retry policy
+     * @return a copy with it
+     */
     public StepDefinition withRetry(RetryPolicy policy) {
         return toBuilder().retry(policy).build();
     }
 
-    /** @param limit the timeout of one execution, positive @return a copy with it */
+    /**
+     * @param limit the timeout of one execution, positive
+     * @return a copy with it
+     */
     public StepDefinition withTimeout(Duration limit) {
         return toBuilder().timeout(limit).build();
     }
@@ -125,7 +134,10 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
             this.type = type;
         }
 
-        /** @param params a JSON object of params (default: empty; null reads as empty) @return this */
+        /**
+         * @param params a JSON object of params (default: empty; null reads as empty)
+         * @return this
+         */
         public Builder params(JsonNode params) {
             this.params = params;
             return this;
@@ -146,7 +158,10 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
             return timeout(StepTimeout.of(limit));
         }
 
-        /** @param timeout the timeout (default {@link StepTimeout#NONE}) @return this */
+        /**
+         * @param timeout the timeout (default {@link StepTimeout#NONE})
+         * @return this
+         */
         public Builder timeout(StepTimeout timeout) {
             this.timeout = Objects.requireNonNull(timeout, "timeout");
             return this;
@@ -162,18 +177,27 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
             return this;
         }
 
-        /** @param keys the steps this one depends on, replacing any set before (default: none) @return this */
+        /**
+         * @param keys the steps this one depends on, replacing any set before (default: none)
+         * @return this
+         */
         public Builder dependsOn(String... keys) {
             return dependsOn(List.of(keys));
         }
 
-        /** @param keys the steps this one depends on, replacing any set before (default: none) @return this */
+        /**
+         * @param keys the steps this one depends on, replacing any set before (default: none)
+         * @return this
+         */
         public Builder dependsOn(List<String> keys) {
             this.dependsOn = new ArrayList<>(keys);
             return this;
         }
 
-        /** @param policy the retry policy (default {@link RetryPolicy#NONE}) @return this */
+        /**
+         * @param policy the retry policy (default {@link RetryPolicy#NONE})
+         * @return this
+         */
         public Builder retry(RetryPolicy policy) {
             this.retry = Objects.requireNonNull(policy, "policy");
             return this;
