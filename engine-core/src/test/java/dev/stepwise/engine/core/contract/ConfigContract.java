@@ -148,7 +148,7 @@ public abstract class ConfigContract extends StoreContractBase {
     void anOutputThatFailsItsSchemaFailsTheStep() {
         JobEngine engine = engine();
         engine.publishRecipe(Recipe.builder("out")
-                .step(new StepDefinition("a", "echo", null, null, json("{\"type\":\"object\",\"required\":[\"count\"]}")))
+                .step(StepDefinition.builder("a", "echo").outputSchema(json("{\"type\":\"object\",\"required\":[\"count\"]}")).build())
                 .build());
         Job done = engine.run(engine.createJob("out", obj()).id());
         assertEquals(JobStatus.FAILED, done.status());

@@ -244,10 +244,11 @@ public abstract class HostileStepsContract extends StoreContractBase {
     @Test
     void anUnserialisableOutputFollowsTheRetryPolicy() throws Exception {
         AtomicInteger calls = new AtomicInteger();
+        RetryPolicy.Builder twice = RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ZERO).multiplier(1.0)
+                .maxDelay(Duration.ZERO).jitter(false);
         engine = track(JobEngine.builder(store)
                 .step("flaky", ctx -> calls.incrementAndGet() == 1 ? Map.of("x", Double.NaN) : Map.of("x", 1))
-                .recipe(Recipe.builder("r").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(2, Duration.ZERO, 1.0, Duration.ZERO, false, List.of()))).build()));
+                .recipe(Recipe.builder("r").step(StepDefinition.builder("s", "flaky").retry(twice.build()).build()).build()));
         Job end = engine.run(engine.createJob("r", obj()).id());
         assertEquals(JobStatus.COMPLETED, end.status(), () -> "last error: " + end.lastError());
         assertEquals(2, store.findSteps(end.id()).get(0).attempts());
@@ -255,9 +256,8 @@ public abstract class HostileStepsContract extends StoreContractBase {
         calls.set(0);
         engine = track(JobEngine.builder(store)
                 .step("flaky", ctx -> calls.incrementAndGet() == 1 ? Map.of("x", Double.NaN) : Map.of("x", 1))
-                .recipe(Recipe.builder("r2").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(2, Duration.ZERO, 1.0, Duration.ZERO, false,
-                                List.of(InvalidOutputException.class.getName())))).build()));
+                .recipe(Recipe.builder("r2").step(StepDefinition.builder("s", "flaky")
+                        .retry(twice.nonRetryable(List.of(InvalidOutputException.class.getName())).build()).build()).build()));
         Job notRetried = engine.run(engine.createJob("r2", obj()).id());
         assertEquals(JobStatus.FAILED, notRetried.status());
         assertEquals(1, calls.get(), "listed as non-retryable: one attempt");

@@ -140,8 +140,9 @@ public abstract class WorkersContract extends StoreContractBase {
         }
     }
 
-    private static final RetryPolicy BACKOFF = new RetryPolicy(3, Duration.ofSeconds(10), 3.0, Duration.ofMinutes(5), false,
-            List.of("java.lang.IllegalArgumentException"));
+    private static final RetryPolicy BACKOFF = RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(10))
+            .multiplier(3.0).maxDelay(Duration.ofMinutes(5)).jitter(false).nonRetryable(List.of("java.lang.IllegalArgumentException"))
+            .build();
 
     @Test
     void aFailingStepIsRetriedDurablyAtThePolicysDelaysUnderAFixedClock() throws Exception {
@@ -150,7 +151,7 @@ public abstract class WorkersContract extends StoreContractBase {
         Fakes.Echo echo = new Fakes.Echo();
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky).step("echo", echo)
                 .recipe(Recipe.builder("retry").step("first", "echo")
-                        .step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF)).build())
+                        .step(StepDefinition.builder("call", "flaky").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         Job job = engine.submit("retry", obj(), SubmitOptions.defaults());
@@ -197,7 +198,7 @@ public abstract class WorkersContract extends StoreContractBase {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
         Flaky flaky = new Flaky(2, new IllegalStateException("503 from provider"));
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky)
-                .recipe(Recipe.builder("retry-run").step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF))
+                .recipe(Recipe.builder("retry-run").step(StepDefinition.builder("call", "flaky").retry(BACKOFF).build())
                         .build()).build());
         Job job = engine.createJob("retry-run", obj());
         Instant t0 = clock.instant();
@@ -236,9 +237,9 @@ public abstract class WorkersContract extends StoreContractBase {
         Flaky down = new Flaky(99, new IllegalStateException("provider down"));
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("bad", badInput).step("refused", refused)
                 .step("down", down)
-                .recipe(Recipe.builder("bad").step(new StepDefinition("s", "bad", null, null).withRetry(BACKOFF)).build())
-                .recipe(Recipe.builder("refused").step(new StepDefinition("s", "refused", null, null).withRetry(BACKOFF)).build())
-                .recipe(Recipe.builder("down").step(new StepDefinition("s", "down", null, null).withRetry(BACKOFF)).build())
+                .recipe(Recipe.builder("bad").step(StepDefinition.builder("s", "bad").retry(BACKOFF).build()).build())
+                .recipe(Recipe.builder("refused").step(StepDefinition.builder("s", "refused").retry(BACKOFF).build()).build())
+                .recipe(Recipe.builder("down").step(StepDefinition.builder("s", "down").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         Job bad = engine.submit("bad", obj(), SubmitOptions.defaults());
@@ -265,8 +266,9 @@ public abstract class WorkersContract extends StoreContractBase {
     void runOnTheCallersThreadRetriesInPlaceAfterTheDelay() {
         Flaky flaky = new Flaky(2, new IllegalStateException("flap"));
         JobEngine engine = track(JobEngine.builder(store).step("flaky", flaky)
-                .recipe(Recipe.builder("inline").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(3, Duration.ofMillis(20), 2.0, Duration.ofMillis(100), true, List.of())))
+                .recipe(Recipe.builder("inline").step(StepDefinition.builder("s", "flaky")
+                        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(20)).multiplier(2.0)
+                                .maxDelay(Duration.ofMillis(100)).jitter(true).build()).build())
                         .build())
                 .build());
         Job done = engine.run(engine.createJob("inline", obj()).id());
@@ -290,7 +292,7 @@ public abstract class WorkersContract extends StoreContractBase {
                     }
                     return obj();
                 })
-                .recipe(Recipe.builder("slow").step(new StepDefinition("nap", "sleepy", null, Duration.ofMillis(200))).build())
+                .recipe(Recipe.builder("slow").step(StepDefinition.builder("nap", "sleepy").timeout(Duration.ofMillis(200)).build()).build())
                 .build());
         long t0 = System.nanoTime();
         Job done = engine.run(engine.createJob("slow", obj()).id());
@@ -317,7 +319,7 @@ public abstract class WorkersContract extends StoreContractBase {
                     returned.set(true);
                     return json("{\"late\":true}");
                 })
-                .recipe(Recipe.builder("stubborn").step(new StepDefinition("s", "stubborn", null, Duration.ofMillis(200))).build())
+                .recipe(Recipe.builder("stubborn").step(StepDefinition.builder("s", "stubborn").timeout(Duration.ofMillis(200)).build()).build())
                 .build());
         Job done = engine.run(engine.createJob("stubborn", obj()).id());
         assertEquals(JobStatus.FAILED, done.status());
@@ -348,10 +350,10 @@ public abstract class WorkersContract extends StoreContractBase {
         };
         return track(JobEngine.builder(store).step("timed", timed)
                 .recipe(Recipe.builder("diamond")
-                        .step(new StepDefinition("a", "timed", null, null))
-                        .step(new StepDefinition("b", "timed", null, null).withDependsOn("a"))
-                        .step(new StepDefinition("c", "timed", null, null).withDependsOn("a"))
-                        .step(new StepDefinition("d", "timed", null, null).withDependsOn("b", "c"))
+                        .step(StepDefinition.of("a", "timed"))
+                        .step(StepDefinition.builder("b", "timed").dependsOn("a").build())
+                        .step(StepDefinition.builder("c", "timed").dependsOn("a").build())
+                        .step(StepDefinition.builder("d", "timed").dependsOn("b", "c").build())
                         .build())
                 .build());
     }
