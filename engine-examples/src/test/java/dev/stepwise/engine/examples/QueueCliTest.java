@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.core.contract.Await;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,7 +51,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(600) // hang guard only: a few seconds
     void workerRunsEverythingRunnableAndExitsWhenIdle() {
         String plain = submit("submit", "wordcount", "--input", input);
         String urgent = submit("submit", "wordcount", "--input", input, "--priority", "5");
@@ -120,7 +121,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(600) // hang guard only: a few seconds
     void workerOnABackgroundThreadStopsGracefullyAndLeavesNothingRunning() throws Exception {
         StopSignal stop = new StopSignal(false);
         Background worker = Background.start(db, stop, "worker", "--workers", "2", "--poll", "50", "--grace", "10",
@@ -155,7 +156,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(600) // hang guard only: a second or two
     void interruptingTheWorkerThreadAlsoStopsItGracefully() throws Exception {
         Background worker = Background.start(db, new StopSignal(false), "worker", "--poll", "50");
         String id = submit("submit", "wordcount", "--input", input);
@@ -211,16 +212,14 @@ class QueueCliTest {
         }
 
         void awaitLine(String line) throws InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!out().contains(line)) {
-                assertTrue(thread.isAlive(), "the worker ended early: " + this);
-                assertTrue(System.nanoTime() < deadline, "no line '" + line + "' within 30 s: " + this);
-                Thread.sleep(20);
-            }
+            Await.until("line '" + line + "' from the worker", () -> {
+                assertTrue(out().contains(line) || thread.isAlive(), "the worker ended early: " + this);
+                return out().contains(line);
+            });
         }
 
         int join() throws InterruptedException {
-            thread.join(Duration.ofSeconds(60).toMillis());
+            thread.join(Await.GUARD.toMillis());
             assertFalse(thread.isAlive(), "the worker stopped: " + this);
             return code.get();
         }

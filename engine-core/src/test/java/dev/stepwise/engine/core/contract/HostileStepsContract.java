@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,12 +76,6 @@ public abstract class HostileStepsContract extends StoreContractBase {
         return engine(hostile, JsonLimits.DEFAULTS, RunListener.NONE);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 6_000 && !condition.getAsBoolean(); i++) { // up to a minute: a hang guard, not a bound
-            Thread.sleep(10);
-        }
-        assertTrue(condition.getAsBoolean(), "timed out waiting for: " + what);
-    }
 
     private Job stored(String id) {
         return store.findJob(id).orElseThrow();
@@ -100,7 +93,7 @@ public abstract class HostileStepsContract extends StoreContractBase {
             workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(Duration.ofMillis(20)));
         }
         Job job = engine.submit(recipe, obj(), SubmitOptions.defaults());
-        await("job " + job.id() + " ends", () -> stored(job.id()).status().isTerminal());
+        Await.until("job " + job.id() + " ends", () -> stored(job.id()).status().isTerminal());
         return stored(job.id());
     }
 
@@ -342,7 +335,7 @@ public abstract class HostileStepsContract extends StoreContractBase {
     }
 
     private Job awaitEnd(String id) throws InterruptedException {
-        await("job " + id + " ends", () -> stored(id).status().isTerminal());
+        Await.until("job " + id + " ends", () -> stored(id).status().isTerminal());
         return stored(id);
     }
 

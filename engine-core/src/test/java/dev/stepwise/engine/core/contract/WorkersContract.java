@@ -42,6 +42,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,18 +51,24 @@ import org.junit.jupiter.api.Timeout;
  * Queue contract: submit, workers, automatic retries with backoff, timeouts, parallel steps,
  * graceful shutdown, priorities, run-at and per-recipe limits. Every store runs it.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // hang guard only: each test takes a second or less
 public abstract class WorkersContract extends StoreContractBase {
     private static final Duration FAST_POLL = Duration.ofMillis(20);
+    /** Clock reads that show idle workers looked for work a few more times (each poll reads it). */
+    private static final int SEVERAL_POLLS = 10;
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
+        Await.until(what, condition);
+    }
+
+    /** Waits until the engine read the clock {@link #SEVERAL_POLLS} more times: the workers polled. */
+    private static void awaitSeveralPolls(MutableClock clock) throws InterruptedException {
+        long seen = clock.reads();
+        await("the workers polled again", () -> clock.reads() >= seen + SEVERAL_POLLS);
+    }
+
+    private static boolean parked(Thread t) {
+        return t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING;
     }
 
     private Job stored(String id) {
@@ -87,7 +94,7 @@ public abstract class WorkersContract extends StoreContractBase {
             go.countDown();
             Set<String> ids = new HashSet<>();
             for (Future<Job> f : submits) {
-                ids.add(f.get(20, TimeUnit.SECONDS).id());
+                ids.add(f.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).id());
             }
             assertEquals(1, ids.size(), ids.toString());
         } finally {
@@ -103,12 +110,29 @@ public abstract class WorkersContract extends StoreContractBase {
     void workersRunSubmittedJobsAndASubmitWakesAnIdleWorkerAtOnce() throws Exception {
         JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
                 .recipe(Recipe.builder("q").step("a", "echo").step("b", "echo").build()).build());
-        Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofSeconds(30)));
-        Thread.sleep(100); // both workers are idle, waiting up to 30 s
-        long t0 = System.nanoTime();
-        Job job = engine.submit("q", obj(), SubmitOptions.defaults());
-        await("the job completes", () -> stored(job.id()).status() == JobStatus.COMPLETED);
-        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 10, "woken at once, not after the 30 s poll");
+        List<Thread> loops = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "test-worker-" + loops.size());
+            t.setDaemon(true);
+            loops.add(t);
+            return t;
+        });
+        try {
+            // The next poll is an hour away: only the submit's wake-up can start the job in time.
+            Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofHours(1))
+                    .withExecutor(executor));
+            await("both workers are idle", () -> loops.size() == 2 && loops.stream().allMatch(WorkersContract::parked));
+            Job job = engine.submit("q", obj(), SubmitOptions.defaults());
+            await("the job completes: woken at once, not after the hour's poll",
+                    () -> stored(job.id()).status() == JobStatus.COMPLETED);
+            submitTwentyMoreAndAwaitThem(engine, workers);
+            workers.close();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private void submitTwentyMoreAndAwaitThem(JobEngine engine, Workers workers) throws InterruptedException {
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()));
@@ -159,7 +183,7 @@ public abstract class WorkersContract extends StoreContractBase {
 
         await("first failure", () -> flaky.calls.get() == 1 && stored(job.id()).status() == JobStatus.PENDING);
         assertEquals(t0.plusSeconds(10), stored(job.id()).runAt(), "1st retry after initialDelay");
-        Thread.sleep(150);
+        awaitSeveralPolls(clock);
         assertEquals(1, flaky.calls.get(), "no thread sleeps through the backoff and no early retry");
         clock.advance(Duration.ofSeconds(10));
         await("second failure", () -> flaky.calls.get() == 2 && stored(job.id()).status() == JobStatus.PENDING);
@@ -207,10 +231,9 @@ public abstract class WorkersContract extends StoreContractBase {
             Future<Job> run = caller.submit(() -> engine.run(job.id())); // run(jobId) on its own (caller's) thread
             await("first failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 1
                     && store.findSteps(job.id()).get(0).attemptLog().get(0).retryDelay().isPresent());
-            for (int i = 0; i < 20; i++) { // twenty looks while real time passes and the clock stands still
-                Thread.sleep(10);
-                assertEquals(1, flaky.calls.get(), "no retry before the clock reaches the retry time");
-            }
+            long reads = clock.reads();
+            Await.until("the run looked at the clock 10 more times", () -> clock.reads() >= reads + 10);
+            assertEquals(1, flaky.calls.get(), "no retry before the clock reaches the retry time");
             assertEquals(JobStatus.RUNNING, stored(job.id()).status(), "the run waits, holding the job");
             clock.advance(Duration.ofSeconds(10));
             await("second failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 2
@@ -280,12 +303,12 @@ public abstract class WorkersContract extends StoreContractBase {
     // ------------------------------------------------------------------ timeouts
 
     @Test
-    void aStepPastItsTimeoutIsInterruptedAndFailsWithATimeoutError() {
+    void aStepPastItsTimeoutIsInterruptedAndFailsWithATimeoutError() throws Exception {
         AtomicBoolean interrupted = new AtomicBoolean();
         JobEngine engine = track(JobEngine.builder(store)
                 .step("sleepy", ctx -> {
                     try {
-                        Thread.sleep(10_000);
+                        Thread.sleep(Duration.ofMinutes(10).toMillis()); // run returns long before, or the test hangs
                     } catch (InterruptedException e) {
                         interrupted.set(true);
                         throw e;
@@ -294,9 +317,8 @@ public abstract class WorkersContract extends StoreContractBase {
                 })
                 .recipe(Recipe.builder("slow").step(StepDefinition.builder("nap", "sleepy").timeout(Duration.ofMillis(200)).build()).build())
                 .build());
-        long t0 = System.nanoTime();
         Job done = engine.run(engine.createJob("slow", obj()).id());
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 5_000);
+        await("the step was interrupted", interrupted::get);
         assertEquals(JobStatus.FAILED, done.status());
         assertTrue(done.lastError().contains("timed out after 200 ms"), done.lastError());
         assertEquals(StepStatus.FAILED, store.findSteps(done.id()).get(0).status());
@@ -307,7 +329,8 @@ public abstract class WorkersContract extends StoreContractBase {
     void aStepThatSwallowsInterruptsDoesNotHoldTheRunnerAndItsLateResultIsDiscarded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean returned = new AtomicBoolean();
-        JobEngine engine = track(JobEngine.builder(store)
+        ExecutorService stepThreads = Executors.newCachedThreadPool();
+        JobEngine engine = track(JobEngine.builder(store).stepExecutor(stepThreads)
                 .step("stubborn", ctx -> {
                     while (release.getCount() > 0) {
                         try {
@@ -326,7 +349,9 @@ public abstract class WorkersContract extends StoreContractBase {
         assertFalse(returned.get(), "the runner moved on while the step still held its thread");
         release.countDown();
         await("the abandoned step returns", returned::get);
-        Thread.sleep(100);
+        stepThreads.shutdown();
+        assertTrue(stepThreads.awaitTermination(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS),
+                "the engine is done with the late result");
         JobStep row = store.findSteps(done.id()).get(0);
         assertEquals(StepStatus.FAILED, row.status(), "the late result was never committed");
         assertEquals(null, row.outputRefs());
@@ -338,9 +363,17 @@ public abstract class WorkersContract extends StoreContractBase {
 
     private JobEngine diamondEngine(String failing) {
         SPANS.clear();
+        CountDownLatch bothBranches = new CountDownLatch(2);
         dev.stepwise.engine.api.Step timed = ctx -> {
             long start = System.nanoTime();
-            Thread.sleep(ctx.stepKey().equals("a") || ctx.stepKey().equals("d") ? 10 : 300);
+            boolean branch = ctx.stepKey().equals("b") || ctx.stepKey().equals("c");
+            if (branch) {
+                // b and c each wait until the other started: run one after the other, they would
+                // not overlap (the overlap is asserted), however fast or slow the machine
+                bothBranches.countDown();
+                bothBranches.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            Thread.sleep(branch ? 300 : 10);
             if (ctx.stepKey().equals(failing)) {
                 SPANS.put(ctx.stepKey(), new long[] {start, System.nanoTime()});
                 throw new IllegalStateException("branch " + failing + " broke");
@@ -407,11 +440,13 @@ public abstract class WorkersContract extends StoreContractBase {
     @Test
     void closeLetsTheRunningStepFinishAndHandsUnfinishedJobsBack() throws Exception {
         CountDownLatch inLong = new CountDownLatch(1);
+        AtomicReference<Thread> closer = new AtomicReference<>();
         Fakes.Echo echo = new Fakes.Echo();
         JobEngine engine = JobEngine.builder(store).runnerId("old")
                 .step("long", ctx -> {
                     inLong.countDown();
-                    Thread.sleep(500);
+                    // still running when close() begins: it ends only once close() waits for it
+                    await("close() waits for the running step", () -> closer.get() != null && parked(closer.get()));
                     return json("{\"long\":\"done\"}");
                 })
                 .step("echo", echo)
@@ -420,9 +455,13 @@ public abstract class WorkersContract extends StoreContractBase {
         Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL)
                 .withShutdownGrace(Duration.ofSeconds(10)));
         Job first = engine.submit("two", obj(), SubmitOptions.defaults());
-        assertTrue(inLong.await(10, TimeUnit.SECONDS));
+        assertTrue(inLong.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
         Job second = engine.submit("two", obj(), SubmitOptions.defaults());
-        workers.close();
+        Thread closing = new Thread(workers::close, "closer");
+        closer.set(closing);
+        closing.start();
+        closing.join(Await.GUARD.toMillis());
+        assertFalse(closing.isAlive(), "workers.close() returned");
         engine.close();
 
         Job handedBack = stored(first.id());
@@ -470,7 +509,7 @@ public abstract class WorkersContract extends StoreContractBase {
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         await("four run", () -> order.size() == 4);
         assertEquals(List.of("high-earlier", "high-later", "mid", "low"), order);
-        Thread.sleep(150);
+        awaitSeveralPolls(clock);
         assertEquals(JobStatus.PENDING, stored(future.id()).status(), "not before its run-at");
         clock.advance(Duration.ofSeconds(61));
         await("the future job runs", () -> order.size() == 5);
@@ -486,6 +525,8 @@ public abstract class WorkersContract extends StoreContractBase {
                 .step("limited", ctx -> {
                     int n = now.incrementAndGet();
                     max.accumulateAndGet(n, Math::max);
+                    // the first waits for a second one, so the limit is reached on any machine
+                    await("two 'limited' jobs run at once", () -> max.get() >= 2);
                     Thread.sleep(40);
                     now.decrementAndGet();
                     return obj();
