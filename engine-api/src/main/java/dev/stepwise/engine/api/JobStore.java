@@ -148,6 +148,34 @@ public interface JobStore extends AutoCloseable {
      */
     List<VersionedDocument> findVersions(DocumentKind kind, String key);
 
+    /**
+     * Asks to be told when work may have become runnable through another process: a job
+     * submitted there, or handed back to the queue (then when its run-at is due). Workers
+     * subscribe, so that an idle worker wakes at once instead of at its next poll; they keep
+     * polling, so a store may merge, delay or lose such signals without losing work.
+     * {@code onWork} is called from the store's own threads and must return quickly.
+     *
+     * <p>The default is for stores without such a signal (a store that only one process uses, or
+     * whose other processes are found by polling): it calls nothing and returns a subscription
+     * that does nothing.
+     *
+     * @param onWork what to call
+     * @return the subscription; closing it stops the calls
+     */
+    default WorkSubscription subscribeToWork(Runnable onWork) {
+        java.util.Objects.requireNonNull(onWork, "onWork");
+        return () -> {
+        };
+    }
+
+    /** A registration made with {@link #subscribeToWork(Runnable)}. */
+    @FunctionalInterface
+    interface WorkSubscription extends AutoCloseable {
+        /** Stops the calls. Idempotent; does not throw. */
+        @Override
+        void close();
+    }
+
     /** Releases the store's resources. Does not throw checked exceptions. */
     @Override
     void close();

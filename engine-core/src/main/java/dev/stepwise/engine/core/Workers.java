@@ -1,6 +1,7 @@
 package dev.stepwise.engine.core;
 
 import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Worker loops started by {@link JobEngine#startWorkers(WorkerOptions)}: each claims the next
  * runnable job from the store (highest priority, then earliest run-at, then oldest) under a
  * lease, runs it, and looks again; idle workers poll, and a job submitted in this process wakes
- * one at once. Workers in several processes on one store share the queue safely.
+ * one at once (as does one submitted in another process, if the store signals it: see
+ * {@link JobStore#subscribeToWork(Runnable)}). Workers in several processes on one store share the queue safely.
  *
  * <p>{@link #close()} shuts down gracefully: no new claims, running steps get the grace period
  * to finish and be checkpointed, and unfinished jobs are handed back {@code pending} with
@@ -38,6 +40,7 @@ public final class Workers implements AutoCloseable {
     private final Object signal = new Object();
     private final AtomicInteger jobsRun = new AtomicInteger();
     private final ExecutorService ownExecutor;
+    private final JobStore.WorkSubscription fromOtherProcesses;
     private int signals;
     private volatile boolean stopping;
 
@@ -52,6 +55,7 @@ public final class Workers implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.fromOtherProcesses = services.store().subscribeToWork(this::wake);
         ExecutorService ex = options.executor() != null ? options.executor() : ownExecutor;
         for (int i = 1; i <= options.count(); i++) {
             String owner = services.runnerId() + "#w" + i;
@@ -126,7 +130,7 @@ public final class Workers implements AutoCloseable {
         }
     }
 
-    /** Wakes one idle worker (a job was just submitted in this process). */
+    /** Wakes one idle worker (a job was just submitted in this process, or the store signalled work). */
     void wake() {
         synchronized (signal) {
             signals = Math.min(signals + 1, options.count());
@@ -155,6 +159,7 @@ public final class Workers implements AutoCloseable {
             return;
         }
         stopping = true;
+        fromOtherProcesses.close();
         long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
         for (RunHandle h : new ArrayList<>(running)) {
             h.requestStop(deadline);

@@ -1,0 +1,235 @@
+-- Named statements of the PostgreSQL store, loaded once by SqlFile.
+-- Each statement follows a '-- name: <name>' header. ':param' marks a named parameter (bound,
+-- never spliced). {schema} stands for the store's schema: a validated identifier, quoted.
+-- Parameters whose type PostgreSQL cannot infer are CAST. Instants the store passes for
+-- run_at and lease_expires_at (and the times compared with them) are already on the
+-- database's clock; the others are the engine's.
+
+-- ---------------------------------------------------------------- schema and migrations
+
+-- name: create_schema
+CREATE SCHEMA IF NOT EXISTS {schema}
+
+-- name: create_schema_version
+CREATE TABLE IF NOT EXISTS {schema}.schema_version (
+    version     integer     NOT NULL PRIMARY KEY,
+    description text        NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+
+-- Serialises migrations of one schema across processes (held until the transaction ends).
+-- name: lock_migrations
+SELECT pg_advisory_xact_lock(hashtextextended(:lockKey, 0))
+
+-- name: select_schema_version
+SELECT COALESCE(MAX(version), 0) AS version FROM {schema}.schema_version
+
+-- name: insert_schema_version
+INSERT INTO {schema}.schema_version (version, description) VALUES (:version, :description)
+
+-- The database's clock, read to measure the offset of the engine's clock from it.
+-- name: select_now
+SELECT clock_timestamp() AS now
+
+-- ---------------------------------------------------------------- writes
+
+-- Does nothing when another job has the idempotency key (the store then reads that job). A
+-- concurrent insert of the same key waits for the first to commit, then does nothing.
+-- name: insert_job
+INSERT INTO {schema}.jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,
+                           progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at,
+                           lease_owner, lease_expires_at, epoch, cancel_requested, run_at, priority,
+                           idempotency_key, write_token)
+VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep,
+        :progress, :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt,
+        :leaseOwner, :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority,
+        :idempotencyKey, :writeToken)
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+
+-- The whole row except the input and the idempotency key (set on insert only, never changed),
+-- the manifest (only if :writeManifest) and the cancel flag (only cleared, if :clearCancel),
+-- if the guard holds. :guardEpoch is the epoch read before the write; the new row may carry
+-- another (a claim increments it). Under READ COMMITTED a concurrent update of the row makes
+-- this statement wait and then test its WHERE again on the new row: a compare-and-set.
+-- name: update_job
+UPDATE {schema}.jobs
+SET recipe_id        = :recipeId,
+    recipe_slug      = :recipeSlug,
+    recipe_version   = :recipeVersion,
+    status           = :status,
+    current_step     = :currentStep,
+    progress         = :progress,
+    last_error       = :lastError,
+    duration_ms      = :durationMs,
+    created_at       = :createdAt,
+    updated_at       = :updatedAt,
+    started_at       = :startedAt,
+    finished_at      = :finishedAt,
+    lease_owner      = :leaseOwner,
+    lease_expires_at = :leaseExpiresAt,
+    epoch            = :epoch,
+    run_at           = :runAt,
+    priority         = :priority,
+    write_token      = :writeToken,
+    manifest         = CASE WHEN CAST(:writeManifest AS boolean) THEN CAST(:manifest AS text) ELSE manifest END,
+    cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END
+WHERE id = :id
+  AND epoch = :guardEpoch
+  AND (   (CAST(:guardKind AS text) = 'owner' AND status = 'running' AND lease_owner = CAST(:guardOwner AS text))
+       OR (CAST(:guardKind AS text) = 'claimable'
+           AND (status = 'pending'
+                OR (status = 'running' AND lease_expires_at <= CAST(:guardNow AS timestamptz))))
+       OR (CAST(:guardKind AS text) = 'status' AND status = CAST(:guardStatus AS text)))
+
+-- name: update_step
+UPDATE {schema}.job_steps
+SET input_hash    = :inputHash,
+    status        = :status,
+    output_refs   = :outputRefs,
+    attempts      = :attempts,
+    duration_ms   = :durationMs,
+    started_at    = :startedAt,
+    completed_at  = :completedAt,
+    error         = :error,
+    skip_reason   = :skipReason,
+    interruptions = :interruptions,
+    attempt_log   = :attemptLog
+WHERE id = :id
+  AND job_id = :jobId
+
+-- name: insert_step
+INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,
+                                attempts, duration_ms, started_at, completed_at, error, skip_reason,
+                                interruptions, attempt_log)
+VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs,
+        :attempts, :durationMs, :startedAt, :completedAt, :error, :skipReason,
+        :interruptions, :attemptLog)
+
+-- name: insert_log
+INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
+VALUES (:jobId, :stepKey, :attempt, :at, :level, :message)
+
+-- name: renew_lease
+UPDATE {schema}.jobs
+SET lease_expires_at = :expiresAt,
+    write_token      = :writeToken
+WHERE id = :id
+  AND epoch = :epoch
+  AND lease_owner = :owner
+  AND status = 'running'
+RETURNING *
+
+-- name: request_cancel
+UPDATE {schema}.jobs
+SET cancel_requested = true,
+    updated_at       = :now
+WHERE id = :id
+  AND status IN ('pending', 'running')
+
+-- Per-recipe limits: before the claim, the claim's transaction takes one advisory lock per
+-- limited recipe (in slug order, so two claimers never wait on each other in a cycle). Claims
+-- that limit the same recipe therefore run one after the other, and each one's claim statement
+-- (a new snapshot under READ COMMITTED) counts the running jobs the previous ones committed.
+-- :limits is a JSON object {slug: limit}. The locks are released at commit.
+-- name: lock_recipe_limits
+SELECT count(pg_advisory_xact_lock(hashtextextended(:lockPrefix || l.slug, 0))) AS locked
+FROM (SELECT key AS slug FROM json_each_text(CAST(:limits AS json)) ORDER BY key) l
+
+-- The claim, in one statement: the best runnable job (pending, due on the database's clock,
+-- highest priority, then earliest run_at, then oldest id; none of the recipes that already
+-- run as many jobs as their limit in :limits), locked with FOR UPDATE SKIP LOCKED so that
+-- concurrent claimers each take a different row instead of waiting, and made running with this
+-- owner and lease, its epoch incremented.
+-- name: claim_next
+UPDATE {schema}.jobs
+SET status           = 'running',
+    lease_owner      = :owner,
+    lease_expires_at = :leaseExpiresAt,
+    epoch            = epoch + 1,
+    started_at       = COALESCE(started_at, CAST(:engineNow AS timestamptz)),
+    updated_at       = :engineNow,
+    finished_at      = NULL,
+    write_token      = :writeToken
+WHERE id = (
+    SELECT c.id FROM {schema}.jobs c
+    WHERE c.status = 'pending'
+      AND c.run_at <= :now
+      AND c.recipe_slug NOT IN (
+          SELECT l.key FROM json_each_text(CAST(:limits AS json)) l
+          WHERE (SELECT count(*) FROM {schema}.jobs r
+                 WHERE r.status = 'running' AND r.recipe_slug = l.key) >= CAST(l.value AS integer))
+    ORDER BY c.priority DESC, c.run_at, c.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED)
+RETURNING *
+
+-- Wakes idle workers of every process listening on the channel, at commit (a rolled-back
+-- transaction notifies nobody). The payload is how many ms until the job is due on the
+-- database's clock (0 if due now), so listeners can wake at a retry's time.
+-- name: notify_work
+SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (CAST(:runAt AS timestamptz) - now())) * 1000))
+                               AS bigint)::text) AS notified
+
+-- name: insert_document
+INSERT INTO {schema}.documents (kind, key, version, content_hash, content, created_at)
+VALUES (:kind, :key, :version, :contentHash, :content, :createdAt)
+
+-- Serialises publications of one document key across processes (held until commit).
+-- name: lock_document
+SELECT pg_advisory_xact_lock(hashtextextended(:lockKey, 0))
+
+-- ---------------------------------------------------------------- reads
+
+-- name: select_job
+SELECT * FROM {schema}.jobs WHERE id = :id
+
+-- After a connection broke during a commit: did that write commit?
+-- name: select_job_by_write_token
+SELECT * FROM {schema}.jobs WHERE id = :id AND write_token = :writeToken
+
+-- After a connection broke during a claim's commit: which job did the claim take, if any?
+-- name: select_claimed_by_write_token
+SELECT * FROM {schema}.jobs WHERE status = 'running' AND lease_owner = :owner AND write_token = :writeToken
+
+-- name: select_jobs
+SELECT * FROM {schema}.jobs ORDER BY created_at DESC, id DESC LIMIT :limit
+
+-- :statuses is a JSON array of lowercase statuses.
+-- name: select_jobs_by_status
+SELECT * FROM {schema}.jobs
+WHERE status IN (SELECT value FROM json_array_elements_text(CAST(:statuses AS json)))
+ORDER BY created_at DESC, id DESC
+LIMIT :limit
+
+-- name: select_steps
+SELECT * FROM {schema}.job_steps WHERE job_id = :jobId ORDER BY step_order
+
+-- name: select_logs
+SELECT * FROM {schema}.job_logs WHERE job_id = :jobId AND cursor > :afterCursor ORDER BY cursor LIMIT :limit
+
+-- name: select_job_by_idempotency_key
+SELECT * FROM {schema}.jobs WHERE idempotency_key = :idempotencyKey
+
+-- name: select_expired_leases
+SELECT * FROM {schema}.jobs
+WHERE status = 'running' AND lease_expires_at <= :now
+ORDER BY lease_expires_at, id
+LIMIT :limit
+
+-- name: select_latest_document
+SELECT * FROM {schema}.documents
+WHERE kind = :kind AND key = :key
+ORDER BY version DESC
+LIMIT 1
+
+-- name: select_document
+SELECT * FROM {schema}.documents WHERE kind = :kind AND key = :key AND version = :version
+
+-- The latest version of each key of a kind.
+-- name: select_latest_documents
+SELECT DISTINCT ON (key) * FROM {schema}.documents
+WHERE kind = :kind
+ORDER BY key, version DESC
+
+-- name: select_document_versions
+SELECT * FROM {schema}.documents WHERE kind = :kind AND key = :key ORDER BY version
