@@ -29,6 +29,9 @@ final class ChildJvm {
         cmd.add("-Xshare:auto");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         cmd.add("-Dorg.slf4j.simpleLogger.log.dev.stepwise.engine.postgres=info");
+        // As docs/postgres.md advises: HikariCP logs a WARN with a stack trace for every broken
+        // connection it evicts; the store already logs one warning per outage.
+        cmd.add("-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari=error");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(PgChild.class.getName());
