@@ -27,6 +27,7 @@ import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import dev.stepwise.engine.examples.greeting.Greeting;
 import dev.stepwise.engine.examples.wordcount.WordCount;
+import dev.stepwise.engine.postgres.PostgresJobStore;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The example host app: a command line over a {@link JobEngine} backed by a
- * {@link SqliteJobStore} file. Recipes and config live in the database, versioned; the bundled
+ * {@link SqliteJobStore} file (or, with {@code --db postgresql://...}, a {@link PostgresJobStore}). Recipes and config live in the database, versioned; the bundled
  * ones ({@code wordcount}, {@code greeting} and its prompt) are seeded at start-up by
  * {@link Catalog}.
  *
@@ -122,6 +123,8 @@ public final class StepwiseCli {
             options:
               --db PATH                        the SQLite database (default ./stepwise.db); manifests go to
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it
+              --db postgresql://USER@HOST:PORT/DB  a PostgreSQL database instead (or a jdbc:postgresql: URL),
+                                               shared by workers on several machines; manifests go to ./
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
     private static final String COMMANDS = "run, submit, worker, list, status, logs, manifest, cancel, retry, resume, recipes, config";
@@ -409,7 +412,7 @@ public final class StepwiseCli {
             s = open(a.db, true, UnaryOperator.identity(), printer);
             Workers workers = s.engine.startWorkers(options);
             err.println("worker: " + options.count() + (options.count() == 1 ? " worker" : " workers") + " on "
-                    + a.db.toAbsolutePath().normalize() + " (poll " + options.pollInterval().toMillis() + " ms, grace "
+                    + a.db.describe() + " (poll " + options.pollInterval().toMillis() + " ms, grace "
                     + options.shutdownGrace().toSeconds() + " s" + (options.recipeLimits().isEmpty() ? "" : ", limits " + options.recipeLimits())
                     + "); " + (a.exitWhenIdle ? "exits when idle" : "stop with Ctrl-C"));
             err.flush();
@@ -707,7 +710,68 @@ public final class StepwiseCli {
         return node;
     }
 
-    private Session open(Path db, boolean create) {
+    /** Where the jobs are: a SQLite file, or a PostgreSQL database (for workers on several machines). */
+    sealed interface Database {
+        /** @return the store, opened (and migrated) */
+        JobStore open();
+
+        /** @return whether it exists already (a PostgreSQL database always does) */
+        boolean exists();
+
+        /** @return the folder that manifests and reports go beside */
+        Path folder();
+
+        /** @return where it is, for messages */
+        String describe();
+
+        /** @param file the SQLite file */
+        record SqliteFile(Path file) implements Database {
+            @Override
+            public JobStore open() {
+                return SqliteJobStore.builder(file).build();
+            }
+
+            @Override
+            public boolean exists() {
+                return Files.exists(file);
+            }
+
+            @Override
+            public Path folder() {
+                return file.toAbsolutePath().getParent();
+            }
+
+            @Override
+            public String describe() {
+                return file.toAbsolutePath().normalize().toString();
+            }
+        }
+
+        /** @param url {@code postgresql://user@host:port/db} or a JDBC URL */
+        record Postgres(String url) implements Database {
+            @Override
+            public JobStore open() {
+                return PostgresJobStore.builder(url).build();
+            }
+
+            @Override
+            public boolean exists() {
+                return true;
+            }
+
+            @Override
+            public Path folder() {
+                return Path.of("").toAbsolutePath();
+            }
+
+            @Override
+            public String describe() {
+                return url.replaceAll("(://[^:/@]*):[^@/]*@", "$1:***@").replaceAll("password=[^&]*", "password=***");
+            }
+        }
+    }
+
+    private Session open(Database db, boolean create) {
         return open(db, create, UnaryOperator.identity(), store -> RunListener.NONE);
     }
 
@@ -715,12 +779,12 @@ public final class StepwiseCli {
      * @param wrap     wraps the store the engine uses (the session closes the real one)
      * @param listener the engine's run listener, given the store the engine uses
      */
-    private Session open(Path db, boolean create, UnaryOperator<JobStore> wrap, Function<JobStore, RunListener> listener) {
-        if (!create && !Files.exists(db)) {
-            throw new UsageException("no database at " + db.toAbsolutePath() + "; run a job first or pass --db PATH");
+    private Session open(Database db, boolean create, UnaryOperator<JobStore> wrap, Function<JobStore, RunListener> listener) {
+        if (!create && !db.exists()) {
+            throw new UsageException("no database at " + db.describe() + "; run a job first or pass --db PATH");
         }
-        Path dir = db.toAbsolutePath().getParent();
-        SqliteJobStore store = SqliteJobStore.builder(db).build();
+        Path dir = db.folder();
+        JobStore store = db.open();
         try {
             JobStore used = wrap.apply(store);
             JobEngine.Builder b = JobEngine.builder(used)
@@ -759,7 +823,7 @@ public final class StepwiseCli {
     }
 
     /** An open store and the engine on it; closing closes both. */
-    private record Session(SqliteJobStore store, JobEngine engine) implements AutoCloseable {
+    private record Session(JobStore store, JobEngine engine) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -781,7 +845,7 @@ public final class StepwiseCli {
 
     /** The parsed command line. */
     static final class Args {
-        Path db = DEFAULT_DB;
+        Database db = new Database.SqliteFile(DEFAULT_DB);
         String command;
         String input;
         Integer version;
@@ -883,10 +947,14 @@ public final class StepwiseCli {
                 if (value.isBlank()) {
                     throw new UsageException("--db needs a file path");
                 }
-                try {
-                    db = Path.of(value);
-                } catch (InvalidPathException e) {
-                    throw new UsageException("--db '" + value + "' is not a valid path");
+                if (PostgresJobStore.isPostgresUrl(value)) {
+                    db = new Database.Postgres(value);
+                } else {
+                    try {
+                        db = new Database.SqliteFile(Path.of(value));
+                    } catch (InvalidPathException e) {
+                        throw new UsageException("--db '" + value + "' is not a valid path");
+                    }
                 }
             } else if (name.equals("--version")) {
                 if (version != null) {

@@ -571,7 +571,7 @@ public final class PostgresJobStore implements JobStore {
     public static final class Builder {
         private final String url;
         private final DataSource dataSource;
-        private String schema = DEFAULT_SCHEMA;
+        private String schema;
         private int poolSize = DEFAULT_POOL_SIZE;
         private Duration reconnectPatience = DEFAULT_RECONNECT_PATIENCE;
         private String applicationName = DEFAULT_APPLICATION_NAME;
@@ -590,7 +590,8 @@ public final class PostgresJobStore implements JobStore {
 
         /**
          * The schema holding the store's tables, created if missing, so that several
-         * applications (or test classes) can share one database. Default {@link #DEFAULT_SCHEMA}.
+         * applications (or test classes) can share one database. Default: the URL's
+         * {@code currentSchema} parameter if it names one schema, else {@link #DEFAULT_SCHEMA}.
          *
          * @param name 1-63 characters of a-z, 0-9 and '_', not starting with a digit
          * @return this
@@ -683,6 +684,7 @@ public final class PostgresJobStore implements JobStore {
          *                        newer than this library
          */
         public PostgresJobStore build() {
+            String schema = this.schema != null ? this.schema : schemaOfUrl();
             SqlFile queries = SqlFile.load(QUERIES, schema);
             Migrator migrator = Migrator.load(queries, schema);
             HikariDataSource pool = null;
@@ -722,6 +724,12 @@ public final class PostgresJobStore implements JobStore {
                 }
                 throw new StoreException("opening PostgreSQL database failed: " + e.getMessage(), e);
             }
+        }
+
+        private String schemaOfUrl() {
+            java.util.regex.Matcher m = url == null ? null : Pattern.compile("[?&]currentSchema=([^&]+)").matcher(url);
+            return m != null && m.find() ? SqlFile.validSchema(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8))
+                    : DEFAULT_SCHEMA;
         }
 
         private HikariConfig poolConfig(ConnectionUrl parsed) {

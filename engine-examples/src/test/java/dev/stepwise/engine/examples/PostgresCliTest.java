@@ -1,0 +1,74 @@
+package dev.stepwise.engine.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI on PostgreSQL ({@code --db postgresql://...}): submit, worker, status, on a schema of its own. */
+class PostgresCliTest {
+    private final String schema = "t_postgresclitest_" + ProcessHandle.current().pid();
+    private final String url = "postgresql://postgres@127.0.0.1:5432/test?currentSchema=" + schema;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void dropSchema() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        }
+    }
+
+    private Cli.Result run(String... args) {
+        List<String> all = new ArrayList<>(List.of("--db", url));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = StepwiseCli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String o = out.toString(StandardCharsets.UTF_8);
+        String e = err.toString(StandardCharsets.UTF_8);
+        return new Cli.Result(code, o.isEmpty() ? List.of() : o.lines().toList(), e.isEmpty() ? List.of() : e.lines().toList());
+    }
+
+    @Test
+    @Timeout(600) // hang guard only: a few seconds
+    void submitThenAWorkerRunTheJobInAPostgresDatabase() throws Exception {
+        Path text = dir.resolve("input.txt");
+        Files.writeString(text, "The cat and the hat.\n");
+        String input = "{\"file\": \"" + text.toString().replace("\\", "\\\\") + "\"}";
+        Cli.Result submitted = run("submit", "wordcount", "--input", input);
+        assertEquals(0, submitted.code(), submitted::toString);
+        String jobId = submitted.out().get(0).strip();
+
+        Cli.Result worker = run("worker", "--exit-when-idle", "--poll", "50");
+        assertEquals(0, worker.code(), worker::toString);
+        assertTrue(String.join("\n", worker.err()).contains("127.0.0.1:5432/test"), worker::toString);
+
+        Cli.Result status = run("status", jobId);
+        assertEquals(0, status.code(), status::toString);
+        assertTrue(status.stdout().contains("completed"), status::toString);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT status FROM \"" + schema + "\".jobs WHERE id = '" + jobId + "'")) {
+            assertTrue(rs.next(), "the job is in the schema named by the URL");
+            assertEquals("completed", rs.getString(1));
+        }
+    }
+}
