@@ -41,6 +41,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
  *        [--only memory,throughput,workers,overhead,growth,commits,wal] [--sync normal|full|both]
+ *   java -jar engine-bench/target/stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
  * </pre>
  *
  * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
@@ -66,6 +67,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--store")) {
+            PgBench.main(args); // --store postgres: the PostgreSQL rows (docs/benchmarks.md)
+            return;
+        }
         boolean quick = false;
         Integer reps = null;
         Path out = null;

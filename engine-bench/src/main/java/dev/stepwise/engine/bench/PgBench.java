@@ -1,0 +1,326 @@
+package dev.stepwise.engine.bench;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobQuery;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.WorkerOptions;
+import dev.stepwise.engine.core.Workers;
+import dev.stepwise.engine.postgres.PostgresJobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The PostgreSQL rows of the bench ({@code --store postgres}): beside a plain-JDBC floor on the
+ * same database in the same run (one transaction per step), steps/s for J x 5 no-op steps run by
+ * 1, 2 and 4 worker JVMs (one worker each), and the pickup latency through LISTEN/NOTIFY (an
+ * idle worker in another JVM, polling once a minute; latency = the job's startedAt, set by the
+ * worker's claim, minus its createdAt, set by the submitter just before its insert).
+ *
+ * <pre>
+ *   java -jar stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
+ * </pre>
+ */
+public final class PgBench {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int STEPS = 5;
+
+    private final String url;
+    private final int jobs;
+    private final int reps;
+    private final List<String[]> rows = new ArrayList<>();
+    private int schemas;
+
+    private PgBench(String url, int jobs, int reps) {
+        this.url = url;
+        this.jobs = jobs;
+        this.reps = reps;
+    }
+
+    /** @param args see the class comment; {@code child SCHEMA DIR} runs one worker JVM */
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("child")) {
+            child(args[1], args[2], args[3], Long.parseLong(args[4]));
+            return;
+        }
+        String url = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+        boolean quick = false;
+        Integer reps = null;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--store" -> {
+                    if (!args[++i].equals("postgres")) {
+                        throw new IllegalArgumentException("--store takes 'postgres' (SQLite is the default bench)");
+                    }
+                }
+                case "--url" -> url = args[++i];
+                case "--quick" -> quick = true;
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        PgBench bench = new PgBench(url, quick ? 200 : 2000, reps != null ? reps : quick ? 1 : 3);
+        long t0 = System.nanoTime();
+        bench.throughput();
+        bench.pickup(quick ? 20 : 200);
+        String table = bench.table();
+        System.out.print(table);
+        Bench.progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);
+        if (out != null) {
+            Files.writeString(out, "# stepwise-bench " + String.join(" ", args) + "\n" + table);
+        }
+    }
+
+    private static Recipe recipe() {
+        Recipe.Builder b = Recipe.builder("noop");
+        for (int i = 0; i < STEPS; i++) {
+            b.step("s" + i, "noop");
+        }
+        return b.build();
+    }
+
+    private static JobEngine.Builder engine(PostgresJobStore store) {
+        return JobEngine.builder(store).step("noop", ctx -> JSON.createObjectNode()).recipe(recipe());
+    }
+
+    private String newSchema() {
+        return "bench_" + ProcessHandle.current().pid() + "_" + (++schemas);
+    }
+
+    private void drop(String schema) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        }
+    }
+
+    // ------------------------------------------------------------------ throughput
+
+    private void throughput() throws Exception {
+        List<Double> floor = new ArrayList<>();
+        List<List<Double>> engine = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        int[] jvms = {1, 2, 4};
+        floor(jobs / 4); // warm-up, not reported
+        for (int r = 0; r < reps; r++) {
+            floor.add(floor(jobs));
+            Bench.progress("postgres floor rep %d: %.0f steps/s", r + 1, floor.get(floor.size() - 1));
+            for (int k = 0; k < jvms.length; k++) {
+                engine.get(k).add(workers(jvms[k]));
+                Bench.progress("postgres engine %d JVM(s) rep %d: %.0f steps/s", jvms[k], r + 1,
+                        engine.get(k).get(engine.get(k).size() - 1));
+            }
+        }
+        double f = Stats.median(floor);
+        String shape = jobs + " x " + STEPS;
+        for (int k = 0; k < jvms.length; k++) {
+            List<Double> e = engine.get(k);
+            row("postgres: workers, " + jvms[k] + (jvms[k] == 1 ? " JVM" : " JVMs") + " x 1 worker", shape, "steps/s", e,
+                    String.format(Locale.ROOT, "%.2f x floor", Stats.median(e) / f));
+        }
+        row("postgres floor: plain JDBC, 1 tx per step", shape, "steps/s", floor, "1.00 x floor");
+    }
+
+    /** Plain JDBC on the same database: per step one UPDATE of the step, one of the job, COMMIT. @return steps/s */
+    private double floor(int j) throws SQLException {
+        String schema = newSchema();
+        String q = "\"" + schema + "\"";
+        try (Connection c = DriverManager.getConnection(url)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA " + q);
+                s.execute("CREATE TABLE " + q + ".jobs (id text PRIMARY KEY, status text NOT NULL, current_step text, "
+                        + "progress int NOT NULL, updated_at timestamptz NOT NULL)");
+                s.execute("CREATE TABLE " + q + ".steps (job_id text NOT NULL REFERENCES " + q + ".jobs (id), step_order int NOT NULL, "
+                        + "status text NOT NULL, output text, duration_ms bigint, completed_at timestamptz, UNIQUE (job_id, step_order))");
+                s.execute("INSERT INTO " + q + ".jobs SELECT 'j' || g, 'pending', NULL, 0, now() FROM generate_series(1, " + j + ") g");
+                s.execute("INSERT INTO " + q + ".steps SELECT 'j' || g, o, 'pending', NULL, NULL, NULL FROM generate_series(1, " + j
+                        + ") g, generate_series(0, " + (STEPS - 1) + ") o");
+            }
+            c.setAutoCommit(false);
+            try (PreparedStatement step = c.prepareStatement("UPDATE " + q + ".steps SET status = 'success', output = ?, "
+                    + "duration_ms = ?, completed_at = ? WHERE job_id = ? AND step_order = ?");
+                    PreparedStatement job = c.prepareStatement("UPDATE " + q + ".jobs SET status = ?, current_step = ?, progress = ?, "
+                            + "updated_at = ? WHERE id = ?")) {
+                long t0 = System.nanoTime();
+                for (int i = 1; i <= j; i++) {
+                    for (int o = 0; o < STEPS; o++) {
+                        Timestamp now = new Timestamp(System.currentTimeMillis());
+                        step.setString(1, "{}");
+                        step.setLong(2, 0);
+                        step.setTimestamp(3, now);
+                        step.setString(4, "j" + i);
+                        step.setInt(5, o);
+                        step.executeUpdate();
+                        job.setString(1, o == STEPS - 1 ? "completed" : "running");
+                        job.setString(2, "s" + o);
+                        job.setInt(3, (o + 1) * 100 / STEPS);
+                        job.setTimestamp(4, now);
+                        job.setString(5, "j" + i);
+                        job.executeUpdate();
+                        c.commit();
+                    }
+                }
+                return (double) j * STEPS / ((System.nanoTime() - t0) / 1e9);
+            }
+        } finally {
+            drop(schema);
+        }
+    }
+
+    /** J jobs submitted first (not timed), then {@code n} worker JVMs started together. @return steps/s */
+    private double workers(int n) throws Exception {
+        String schema = newSchema();
+        Path dir = Files.createTempDirectory("stepwise-pgbench");
+        try {
+            try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build();
+                    JobEngine e = engine(store).recoverOnStart(false).build()) {
+                for (int i = 0; i < jobs; i++) {
+                    e.submit("noop", JSON.createObjectNode().put("i", i), SubmitOptions.defaults());
+                }
+            }
+            List<Process> children = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                children.add(start(dir.resolve("child-" + i + ".log"), "child", url, schema, dir.toString(), "500"));
+            }
+            awaitFiles(dir, "ready-", n);
+            long t0 = System.nanoTime();
+            Files.createFile(dir.resolve("go"));
+            for (Process p : children) {
+                if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("worker JVM failed; see " + dir);
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build()) {
+                long done = store.findJobs(new JobQuery(Set.of(JobStatus.COMPLETED), jobs + 1)).size();
+                if (done != jobs) {
+                    throw new IllegalStateException(done + " of " + jobs + " jobs completed");
+                }
+            }
+            return (double) jobs * STEPS / secs;
+        } finally {
+            drop(schema);
+        }
+    }
+
+    /** A worker JVM: ready, wait for go, one worker until the queue is empty (or forever if pollMs is large). */
+    private static void child(String url, String schema, String dir, long pollMs) throws Exception {
+        Path d = Path.of(dir);
+        try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).poolSize(4).build();
+                JobEngine e = engine(store).recoverOnStart(false).build()) {
+            Files.createFile(d.resolve("ready-" + ProcessHandle.current().pid()));
+            awaitFiles(d, "go", 1);
+            Workers w = e.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(pollMs)));
+            if (pollMs >= 60_000) {
+                Files.createFile(d.resolve("working-" + ProcessHandle.current().pid()));
+                Thread.sleep(Long.MAX_VALUE); // the pickup bench kills it
+            }
+            while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
+                Thread.sleep(20);
+            }
+            w.close();
+        }
+        System.exit(0);
+    }
+
+    private static Process start(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                PgBench.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void awaitFiles(Path dir, String prefix, int count) throws Exception {
+        for (int i = 0; i < 60_000; i++) {
+            try (var files = Files.list(dir)) {
+                if (files.filter(f -> f.getFileName().toString().startsWith(prefix)).count() >= count) {
+                    return;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("timed out waiting for " + count + " '" + prefix + "' files in " + dir);
+    }
+
+    // ------------------------------------------------------------------ pickup
+
+    private void pickup(int count) throws Exception {
+        String schema = newSchema();
+        Path dir = Files.createTempDirectory("stepwise-pgbench");
+        Process child = null;
+        try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build();
+                JobEngine e = engine(store).recoverOnStart(false).build()) {
+            child = start(dir.resolve("listener.log"), "child", url, schema, dir.toString(), "60000");
+            awaitFiles(dir, "ready-", 1);
+            Files.createFile(dir.resolve("go"));
+            awaitFiles(dir, "working-", 1);
+            long[] latencies = new long[count];
+            for (int i = -5; i < count; i++) { // 5 warm-up jobs, not reported
+                Job job = e.submit("noop", JSON.createObjectNode(), SubmitOptions.defaults());
+                Job seen = job;
+                for (int polls = 0; seen.startedAt() == null; polls++) {
+                    if (polls > 600_000) {
+                        throw new IllegalStateException("job " + job.id() + " was never picked up");
+                    }
+                    Thread.sleep(1);
+                    seen = store.findJob(job.id()).orElseThrow();
+                }
+                if (i >= 0) {
+                    latencies[i] = Duration.between(job.createdAt(), seen.startedAt()).toMillis();
+                }
+                while (store.findJob(job.id()).orElseThrow().status() != JobStatus.COMPLETED) {
+                    Thread.sleep(1);
+                }
+            }
+            String note = "idle worker in another JVM polling every 60 s; startedAt - createdAt (ms clock)";
+            rows.add(new String[] {"postgres: pickup latency through NOTIFY, p50", "1 x " + STEPS, "ms",
+                    fmt(Stats.percentile(latencies, 50)), "-", "-", note});
+            rows.add(new String[] {"postgres: pickup latency through NOTIFY, p99", "1 x " + STEPS, "ms",
+                    fmt(Stats.percentile(latencies, 99)), fmt(Stats.percentile(latencies, 0.0001)),
+                    fmt(Stats.percentile(latencies, 100)), count + " jobs, one at a time"});
+        } finally {
+            if (child != null) {
+                child.destroyForcibly().waitFor();
+            }
+            drop(schema);
+        }
+    }
+
+    // ------------------------------------------------------------------ table
+
+    private void row(String workload, String shape, String unit, List<Double> xs, String note) {
+        rows.add(new String[] {workload, shape, unit, fmt(Stats.median(xs)), fmt(Stats.min(xs)), fmt(Stats.max(xs)), note});
+    }
+
+    private static String fmt(double v) {
+        return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private String table() {
+        StringBuilder sb = new StringBuilder("| workload | J x S | unit | median | min | max | note |\n|---|---|---|--:|--:|--:|---|\n");
+        for (String[] r : rows) {
+            sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+}
