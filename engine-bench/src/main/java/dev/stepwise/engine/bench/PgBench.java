@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * worker's claim, minus its createdAt, set by the submitter just before its insert).
  *
  * <pre>
- *   java -jar stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
+ *   java -jar stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE] [--only throughput,pickup]
  * </pre>
  */
 public final class PgBench {
@@ -64,6 +64,7 @@ public final class PgBench {
         boolean quick = false;
         Integer reps = null;
         Path out = null;
+        Set<String> only = Set.of("throughput", "pickup");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--store" -> {
@@ -75,13 +76,18 @@ public final class PgBench {
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         PgBench bench = new PgBench(url, quick ? 200 : 2000, reps != null ? reps : quick ? 1 : 3);
         long t0 = System.nanoTime();
-        bench.throughput();
-        bench.pickup(quick ? 20 : 200);
+        if (only.contains("throughput")) {
+            bench.throughput();
+        }
+        if (only.contains("pickup")) {
+            bench.pickup(quick ? 20 : 200);
+        }
         String table = bench.table();
         System.out.print(table);
         Bench.progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * How far the database's clock is ahead of the engine's clock, so that the store keeps leases
  * and due times on the database's clock while the engine speaks in its own. Measured when the
  * store opens (the engine's clock read before and after one {@code SELECT clock_timestamp()},
- * the midpoint compared) and measured again every {@link #RECHECK}; a new measurement replaces
+ * the midpoint compared; an offset within {@link #TOLERANCE} counts as zero: such clocks agree)
+ * and measured again every {@link #RECHECK}; a new measurement replaces
  * the offset only when it differs by more than {@link #TOLERANCE}, so the instants the store
  * hands out round-trip exactly while the clocks agree.
  *
@@ -64,7 +65,10 @@ public final class ClockOffset {
         Instant db = database.now();
         Instant after = engineClock.instant();
         Instant engine = before.plus(Duration.between(before, after).dividedBy(2));
-        return Duration.ofMillis(Duration.between(engine, db).toMillis());
+        Duration measured = Duration.ofMillis(Duration.between(engine, db).toMillis());
+        // Clocks within the tolerance agree: every such process converts by exactly zero, so
+        // measurement noise (a round trip on a busy machine) never makes "due now" differ between them.
+        return measured.abs().compareTo(TOLERANCE) <= 0 ? Duration.ZERO : measured;
     }
 
     /** @return the current offset (database minus engine) */

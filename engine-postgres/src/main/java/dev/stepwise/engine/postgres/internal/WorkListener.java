@@ -155,11 +155,17 @@ public final class WorkListener implements AutoCloseable {
         } catch (NumberFormatException e) {
             delayMs = 0;
         }
+        if (delayMs > MAX_DELAY_MS) {
+            return;
+        }
         if (delayMs <= 0) {
             wakeAll();
-        } else if (delayMs <= MAX_DELAY_MS) {
+        } else {
             timer.schedule(this::wakeAll, delayMs, TimeUnit.MILLISECONDS);
         }
+        // Once more a tolerance later: a process whose clock is up to that much behind the
+        // submitter's (clocks that agree within the tolerance convert by zero) finds the job due then.
+        timer.schedule(this::wakeAll, Math.max(0, delayMs) + ClockOffset.TOLERANCE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void wakeAll() {
