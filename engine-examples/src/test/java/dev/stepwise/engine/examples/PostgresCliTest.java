@@ -27,11 +27,40 @@ class PostgresCliTest {
     @TempDir
     Path dir;
 
+    private String jobId;
+
     @AfterEach
-    void dropSchema() throws Exception {
+    void dropSchemaAndOutputs() throws Exception {
+        // With a PostgreSQL --db the CLI writes manifests and reports under the working directory.
+        if (jobId != null) {
+            deleteTree(Path.of(StepwiseCli.MANIFEST_DIR, jobId));
+            Files.deleteIfExists(Path.of("stepwise-reports", "wordcount-" + jobId + ".md"));
+            deleteIfEmpty(Path.of(StepwiseCli.MANIFEST_DIR));
+            deleteIfEmpty(Path.of("stepwise-reports"));
+        }
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
                 Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        }
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (Files.exists(p)) {
+            try (var all = Files.walk(p)) {
+                for (Path q : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) throws java.io.IOException {
+        if (Files.isDirectory(dir)) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
         }
     }
 
@@ -55,7 +84,7 @@ class PostgresCliTest {
         String input = "{\"file\": \"" + text.toString().replace("\\", "\\\\") + "\"}";
         Cli.Result submitted = run("submit", "wordcount", "--input", input);
         assertEquals(0, submitted.code(), submitted::toString);
-        String jobId = submitted.out().get(0).strip();
+        jobId = submitted.out().get(0).strip();
 
         Cli.Result worker = run("worker", "--exit-when-idle", "--poll", "50");
         assertEquals(0, worker.code(), worker::toString);
