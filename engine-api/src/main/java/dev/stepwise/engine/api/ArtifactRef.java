@@ -1,0 +1,71 @@
+package dev.stepwise.engine.api;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A file a step produced, by content: its SHA-256, size and media type. In a step's output an
+ * artifact is always written as {@code {"artifact": "sha256:<64 hex>", "media_type": "audio/wav",
+ * "bytes": N}} ({@link #toJson()}), anywhere in the output; the engine finds these objects to
+ * record which artifacts a step produced and to check them before reusing a checkpoint.
+ *
+ * @param sha256    64 lowercase hex digits
+ * @param bytes     size in bytes, >= 0
+ * @param mediaType e.g. {@code audio/wav}, {@code text/plain; charset=utf-8}
+ */
+public record ArtifactRef(String sha256, long bytes, String mediaType) {
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+    /** Prefix of the {@code artifact} member. */
+    public static final String PREFIX = "sha256:";
+
+    /** Validates the fields. */
+    public ArtifactRef {
+        Objects.requireNonNull(sha256, "sha256");
+        Objects.requireNonNull(mediaType, "mediaType");
+        if (!HEX64.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("sha256 must be 64 lowercase hex digits, was '" + sha256 + "'");
+        }
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+        }
+        if (mediaType.isBlank()) {
+            throw new IllegalArgumentException("mediaType must not be blank");
+        }
+    }
+
+    /** @return {@code sha256:<hex>}, the artifact's id */
+    public String id() {
+        return PREFIX + sha256;
+    }
+
+    /** @return {@code {"artifact": "sha256:…", "media_type": …, "bytes": N}} */
+    public ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("artifact", id());
+        n.put("media_type", mediaType);
+        n.put("bytes", bytes);
+        return n;
+    }
+
+    /**
+     * @param node any JSON value
+     * @return the artifact it describes, if it is an object of the documented shape
+     */
+    public static Optional<ArtifactRef> fromJson(JsonNode node) {
+        if (node == null || !node.isObject() || !node.path("artifact").isString() || !node.path("media_type").isString()
+                || !node.path("bytes").isIntegralNumber()) {
+            return Optional.empty();
+        }
+        String id = node.get("artifact").asString();
+        if (!id.startsWith(PREFIX) || !HEX64.matcher(id.substring(PREFIX.length())).matches() || node.get("bytes").asLong() < 0
+                || node.get("media_type").asString().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ArtifactRef(id.substring(PREFIX.length()), node.get("bytes").asLong(),
+                node.get("media_type").asString()));
+    }
+}
