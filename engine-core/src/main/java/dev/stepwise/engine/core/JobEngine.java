@@ -7,7 +7,7 @@ import dev.stepwise.engine.api.InvalidRecipeException;
 import dev.stepwise.engine.api.SecretResolver;
 import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.core.internal.RecipeValidator;
-import dev.stepwise.engine.core.internal.Schemas;
+import dev.stepwise.engine.core.internal.SchemaCache;
 import dev.stepwise.engine.core.internal.Secrets;
 import java.io.IOException;
 import java.io.InputStream;
@@ -110,9 +110,11 @@ public final class JobEngine implements AutoCloseable {
 
     private JobEngine(Builder b) {
         this.hostStepExecutor = b.stepExecutor;
-        this.services = new EngineServices(b.store, Map.copyOf(b.steps), List.copyOf(b.writers), b.clock, b.runnerId,
-                b.leaseTtl, b.heartbeatInterval, b.maxInterruptions, this::heartbeats, new ConcurrentHashMap<>(),
-                b.listener, b.secretResolver, b.jobParallelism, this::stepExecutor);
+        this.services = EngineServices.builder().store(b.store).steps(b.steps).writers(b.writers).clock(b.clock)
+                .runnerId(b.runnerId).leaseTtl(b.leaseTtl).heartbeatInterval(b.heartbeatInterval)
+                .maxInterruptions(b.maxInterruptions).heartbeats(this::heartbeats).listener(b.listener)
+                .secrets(b.secretResolver).jobParallelism(b.jobParallelism).stepExecutor(this::stepExecutor)
+                .schemas(new SchemaCache()).build();
     }
 
     /**
@@ -202,7 +204,7 @@ public final class JobEngine implements AutoCloseable {
                     "a job input must be a JSON object, was " + in.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))));
         }
         if (recipe.inputSchema() != null) {
-            List<InvalidInputException.Violation> violations = Schemas.validate(recipe.inputSchema(), in);
+            List<InvalidInputException.Violation> violations = services.schemas().validate(recipe.inputSchema(), in);
             if (!violations.isEmpty()) {
                 throw new InvalidInputException(recipe.id(), violations);
             }
@@ -247,7 +249,7 @@ public final class JobEngine implements AutoCloseable {
      *             must not undo a newer publish); when false, only the latest version counts
      */
     private Recipe publishRecipe(JsonNode document, boolean seed) {
-        Recipe recipe = RecipeValidator.validate(document, services.steps().keySet(), services.store());
+        Recipe recipe = RecipeValidator.validate(document, services.steps().keySet(), services.store(), services.schemas());
         ObjectNode content = recipe.toJson();
         content.remove("version");
         String hash = Json.sha256(Json.canonical(content));
@@ -419,11 +421,13 @@ public final class JobEngine implements AutoCloseable {
                     }
                 }
                 case RUNNING -> {
+                    // The durable flag first: a runner in this process, signalled next, may end the
+                    // job at once, and the job read back must show the request.
+                    services.store().requestCancel(jobId, services.now());
                     RunHandle handle = services.active().get(jobId);
                     if (handle != null) {
                         handle.requestCancel();
                     }
-                    services.store().requestCancel(jobId, services.now());
                     return job(jobId);
                 }
             }
