@@ -21,8 +21,10 @@ import dev.stepwise.engine.api.UnknownStepTypeException;
 import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.Submitted;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import dev.stepwise.engine.examples.greeting.Greeting;
@@ -302,17 +304,17 @@ public final class StepwiseCli {
         Instant runAt = a.runAt == null ? null : parseRunAt(a.runAt, Instant.now());
         SubmitOptions options = SubmitOptions.defaults().withRecipeVersion(a.version).withRunAt(runAt)
                 .withPriority(a.priority == null ? 0 : a.priority).withIdempotencyKey(a.key);
-        AtomicBoolean existing = new AtomicBoolean();
-        try (Session s = open(a.db, true, store -> noticingExisting(store, existing), store -> RunListener.NONE)) {
-            Job job;
+        try (Session s = open(a.db, true)) {
+            Submitted submitted;
             try {
                 // Validates the input against the recipe's input schema before anything is written.
-                job = s.engine.submit(slug, input, options);
+                submitted = s.engine.submit(slug, input, options);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("cannot submit to recipe '" + slug + "': " + e.getMessage());
             }
+            Job job = submitted.job();
             out.println(job.id());
-            if (existing.get()) {
+            if (!submitted.created()) {
                 boolean same = job.recipeSlug().equals(slug) && job.input().equals(input);
                 err.println("note: idempotency key '" + a.key + "' was used before: job " + job.id() + " (" + job.recipeId()
                         + ", " + job.status() + ") already exists, nothing new was submitted"
@@ -320,26 +322,6 @@ public final class StepwiseCli {
             }
             return EXIT_COMPLETED;
         }
-    }
-
-    /**
-     * A store that notes whether {@code insertJob} returned an existing job (same idempotency key)
-     * instead of the one it was given: the engine's {@code submit} returns either the same way.
-     */
-    private static JobStore noticingExisting(JobStore store, AtomicBoolean existing) {
-        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
-                (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(store, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                    if (method.getName().equals("insertJob") && result instanceof Job stored && args[0] instanceof Job given) {
-                        existing.set(!stored.id().equals(given.id()));
-                    }
-                    return result;
-                });
     }
 
     /** Parses {@code --run-at}: an ISO-8601 instant or date-time with offset, or {@code +N} ms/s/m/h/d from now. */
@@ -469,7 +451,7 @@ public final class StepwiseCli {
             case "list" -> {
                 a.expectOperands(1, "recipes list");
                 try (Session s = open(a.db, true)) {
-                    List<Recipe> recipes = s.engine.recipes();
+                    List<Recipe> recipes = s.engine.catalog().recipes();
                     out.printf("%-20s  %7s  %s%n", "RECIPE", "VERSION", "STEPS");
                     for (Recipe r : recipes) {
                         out.printf("%-20s  %7d  %s%n", r.slug(), r.version(),
@@ -481,7 +463,7 @@ public final class StepwiseCli {
             case "show" -> {
                 a.expectOperands(2, "recipes show SLUG [--version N]");
                 try (Session s = open(a.db, true)) {
-                    Recipe r = s.engine.recipe(a.operands.get(1), a.version);
+                    Recipe r = s.engine.catalog().recipe(a.operands.get(1), a.version);
                     out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.toJson()));
                     return EXIT_COMPLETED;
                 }
@@ -491,8 +473,8 @@ public final class StepwiseCli {
                 JsonNode doc = parseJson("@" + a.operands.get(1), "recipe file");
                 try (Session s = open(a.db, true)) {
                     String slug = doc.path("slug").isString() ? doc.get("slug").asString() : null;
-                    int before = slug == null ? 0 : s.engine.recipeVersions(slug).size();
-                    Recipe r = s.engine.publishRecipe(doc);
+                    int before = slug == null ? 0 : s.engine.catalog().recipeVersions(slug).size();
+                    Recipe r = s.engine.catalog().publishRecipe(doc);
                     out.println((r.version() > before ? "published " : "unchanged: ") + r.slug() + " version " + r.version());
                     return EXIT_COMPLETED;
                 }
@@ -510,7 +492,7 @@ public final class StepwiseCli {
                 try (Session s = open(a.db, true)) {
                     out.printf("%-8s  %-24s  %7s  %s%n", "KIND", "KEY", "VERSION", "PUBLISHED");
                     for (DocumentKind kind : CONFIG_KINDS) {
-                        for (VersionedDocument d : s.engine.configs(kind)) {
+                        for (VersionedDocument d : s.engine.catalog().configs(kind)) {
                             out.printf("%-8s  %-24s  %7d  %s%n", kind, d.key(), d.version(), d.createdAt());
                         }
                     }
@@ -531,10 +513,10 @@ public final class StepwiseCli {
                 String key = a.operands.get(2);
                 JsonNode value = parseJson(a.operands.get(3), "config value");
                 try (Session s = open(a.db, true)) {
-                    int before = s.engine.config(kind, key, null).map(VersionedDocument::version).orElse(0);
+                    int before = s.engine.catalog().config(kind, key, null).map(VersionedDocument::version).orElse(0);
                     VersionedDocument d;
                     try {
-                        d = s.engine.putConfig(kind, key, value);
+                        d = s.engine.catalog().putConfig(kind, key, value);
                     } catch (InvalidRecipeException e) {
                         throw new UsageException("config " + kind + " '" + key + "' is invalid: " + String.join("; ", e.problems()));
                     }
@@ -723,7 +705,7 @@ public final class StepwiseCli {
         SqliteJobStore store = SqliteJobStore.builder(db).build();
         try {
             JobStore used = wrap.apply(store);
-            JobEngine.Builder b = JobEngine.builder(used)
+            JobEngineBuilder b = JobEngine.builder(used)
                     .listener(listener.apply(used))
                     .manifestWriter(new FileManifestWriter(dir.resolve(MANIFEST_DIR)))
                     // Only 'resume' recovers orphaned jobs, so that reading commands never change a job

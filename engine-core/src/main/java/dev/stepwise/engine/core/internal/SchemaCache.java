@@ -88,6 +88,17 @@ public final class SchemaCache {
     }
 
     /**
+     * @param schema a schema
+     * @return whether it is compiled in the cache now (does not count as a use)
+     */
+    boolean holds(JsonNode schema) {
+        String key = Json.canonical(schema);
+        synchronized (compiled) {
+            return compiled.keySet().contains(key);
+        }
+    }
+
+    /**
      * @param schema a compiled schema
      * @param value  a value
      * @return every violation of the value, with its JSON path

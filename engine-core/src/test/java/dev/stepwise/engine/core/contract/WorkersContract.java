@@ -22,6 +22,7 @@ import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.Submitted;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import java.time.Duration;
@@ -79,7 +80,7 @@ public abstract class WorkersContract extends StoreContractBase {
             for (int i = 0; i < 8; i++) {
                 submits.add(pool.submit(() -> {
                     go.await();
-                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42"));
+                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42")).job();
                 }));
             }
             go.countDown();
@@ -92,9 +93,44 @@ public abstract class WorkersContract extends StoreContractBase {
             pool.shutdownNow();
         }
         assertEquals(1, store.findJobs(JobQuery.all()).size());
-        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43"));
+        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43")).job();
         assertEquals(2, store.findJobs(JobQuery.all()).size());
         assertEquals("order-43", other.idempotencyKey());
+    }
+
+    @Test
+    void submitTellsWhetherItCreatedTheJobOrFoundItByItsIdempotencyKey() throws Exception {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .recipe(Recipe.builder("q").step("a", "echo").build()).build());
+        Submitted first = engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted again = engine.submit("q", json("{\"n\":2}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted unkeyed = engine.submit("q", obj(), SubmitOptions.defaults());
+        assertTrue(first.created());
+        assertFalse(again.created(), "found by its key");
+        assertEquals(first.job(), again.job(), "the stored job, with the first submit's input");
+        assertEquals(json("{\"n\":1}"), again.job().input());
+        assertTrue(unkeyed.created());
+        assertEquals(2, store.findJobs(JobQuery.all()).size());
+
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Submitted>> racing = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                racing.add(pool.submit(() -> {
+                    go.await();
+                    return engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("k-2"));
+                }));
+            }
+            go.countDown();
+            int created = 0;
+            for (Future<Submitted> f : racing) {
+                created += f.get(20, TimeUnit.SECONDS).created() ? 1 : 0;
+            }
+            assertEquals(1, created, "exactly one racing submit created the job");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -104,12 +140,12 @@ public abstract class WorkersContract extends StoreContractBase {
         Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofSeconds(30)));
         Thread.sleep(100); // both workers are idle, waiting up to 30 s
         long t0 = System.nanoTime();
-        Job job = engine.submit("q", obj(), SubmitOptions.defaults());
+        Job job = engine.submit("q", obj(), SubmitOptions.defaults()).job();
         await("the job completes", () -> stored(job.id()).status() == JobStatus.COMPLETED);
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 10, "woken at once, not after the 30 s poll");
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()));
+            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()).job());
         }
         await("all complete", () -> jobs.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
         await("the workers counted 21 jobs", () -> workers.jobsRun() == 21); // counted just after the final write
@@ -151,7 +187,7 @@ public abstract class WorkersContract extends StoreContractBase {
                         .step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF)).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job job = engine.submit("retry", obj(), SubmitOptions.defaults());
+        Job job = engine.submit("retry", obj(), SubmitOptions.defaults()).job();
         Instant t0 = clock.instant();
 
         await("first failure", () -> flaky.calls.get() == 1 && stored(job.id()).status() == JobStatus.PENDING);
@@ -201,9 +237,9 @@ public abstract class WorkersContract extends StoreContractBase {
                 .recipe(Recipe.builder("down").step(new StepDefinition("s", "down", null, null).withRetry(BACKOFF)).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults());
-        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults());
-        Job dn = engine.submit("down", obj(), SubmitOptions.defaults());
+        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults()).job();
+        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults()).job();
+        Job dn = engine.submit("down", obj(), SubmitOptions.defaults()).job();
         await("non-retryable failed", () -> stored(bad.id()).status() == JobStatus.FAILED);
         await("permanent failed", () -> stored(ref.id()).status() == JobStatus.FAILED);
         assertEquals(1, badInput.calls.get());
@@ -349,13 +385,13 @@ public abstract class WorkersContract extends StoreContractBase {
     @Test
     void aCycleOrAnUnknownDependencyIsRejectedWhenPublished() {
         JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo()).build());
-        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "loop", "steps": [
                   {"key": "a", "type": "echo", "depends_on": ["c"]},
                   {"key": "b", "type": "echo", "depends_on": ["a"]},
                   {"key": "c", "type": "echo", "depends_on": ["b"]}]}""")));
         assertTrue(cycle.getMessage().contains("cycle") && cycle.getMessage().contains("a -> c -> b -> a"), cycle.getMessage());
-        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "dangling", "steps": [{"key": "a", "type": "echo", "depends_on": ["ghost"]}]}""")));
         assertTrue(unknown.getMessage().contains("'ghost'"), unknown.getMessage());
     }
@@ -377,9 +413,9 @@ public abstract class WorkersContract extends StoreContractBase {
                 .build();
         Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL)
                 .withShutdownGrace(Duration.ofSeconds(10)));
-        Job first = engine.submit("two", obj(), SubmitOptions.defaults());
+        Job first = engine.submit("two", obj(), SubmitOptions.defaults()).job();
         assertTrue(inLong.await(10, TimeUnit.SECONDS));
-        Job second = engine.submit("two", obj(), SubmitOptions.defaults());
+        Job second = engine.submit("two", obj(), SubmitOptions.defaults()).job();
         workers.close();
         engine.close();
 
@@ -423,7 +459,7 @@ public abstract class WorkersContract extends StoreContractBase {
         engine.submit("note", json("{\"name\":\"high-later\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(1)));
         engine.submit("note", json("{\"name\":\"high-earlier\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(9)));
         Job future = engine.submit("note", json("{\"name\":\"future\"}"), SubmitOptions.defaults().withPriority(9)
-                .withRunAt(now.plusSeconds(60)));
+                .withRunAt(now.plusSeconds(60))).job();
         engine.submit("note", json("{\"name\":\"mid\"}"), SubmitOptions.defaults().withPriority(2));
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         await("four run", () -> order.size() == 4);
@@ -456,10 +492,10 @@ public abstract class WorkersContract extends StoreContractBase {
                 .recipe(Recipe.builder("free").step("s", "free").build()).build());
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()).job());
         }
         for (int i = 0; i < 4; i++) {
-            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()).job());
         }
         engine.startWorkers(WorkerOptions.defaults().withCount(4).withPollInterval(FAST_POLL)
                 .withRecipeLimits(Map.of("limited", 2)));
