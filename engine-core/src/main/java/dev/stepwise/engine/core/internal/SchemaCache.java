@@ -22,8 +22,8 @@ public final class SchemaCache {
 
     private static final String META_SCHEMA = "https://json-schema.org/draft/2020-12/schema";
 
-    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     private final Map<String, Schema> compiled;
+    private SchemaRegistry registry; // created at first use: it loads many classes, and most engines never need it
     private Schema meta;
 
     /** A cache of up to {@link #DEFAULT_MAX_ENTRIES} schemas. */
@@ -72,7 +72,7 @@ public final class SchemaCache {
             s = compiled.get(key);
         }
         if (s == null) {
-            s = registry.getSchema(schema);
+            s = registry().getSchema(schema);
             synchronized (compiled) {
                 compiled.put(key, s);
             }
@@ -109,9 +109,16 @@ public final class SchemaCache {
                 .toList();
     }
 
+    private synchronized SchemaRegistry registry() {
+        if (registry == null) {
+            registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+        }
+        return registry;
+    }
+
     private synchronized Schema metaSchema() {
         if (meta == null) {
-            meta = registry.getSchema(SchemaLocation.of(META_SCHEMA));
+            meta = registry().getSchema(SchemaLocation.of(META_SCHEMA));
         }
         return meta;
     }
