@@ -237,7 +237,7 @@ final class StepExecutions {
     }
 
     /** Output schema and secret checks, and redaction of secrets from failure reasons. */
-    private static Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
+    private Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
         if (outcome instanceof Outcome.Failed f) {
             return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cause());
         }
@@ -255,7 +255,7 @@ final class StepExecutions {
         }
         if (def.outputSchema() != null) {
             JsonNode output = ok.output();
-            var violations = Schemas.validate(def.outputSchema(), output);
+            var violations = services.schemas().validate(def.outputSchema(), output);
             if (!violations.isEmpty()) {
                 return permanent("its output does not match its output_schema (" + violations.size() + " violation"
                         + (violations.size() == 1 ? "" : "s") + "): "
