@@ -206,8 +206,8 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             n.put("key", s.key());
             n.put("type", s.type());
             n.set("params", s.params().deepCopy());
-            if (s.timeout() != null) {
-                n.put("timeout_ms", s.timeout().toMillis());
+            if (s.timeout() instanceof StepTimeout.Explicit limit) {
+                n.put("timeout_ms", limit.duration().toMillis());
             }
             if (s.outputSchema() != null) {
                 n.set("output_schema", s.outputSchema().deepCopy());
@@ -259,9 +259,12 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             if (timeout != null && !timeout.isNull() && !timeout.canConvertToLong()) {
                 throw new IllegalArgumentException("step '" + key + "' has a 'timeout_ms' that is not a number of milliseconds");
             }
-            steps.add(new StepDefinition(key, type, n.get("params"),
-                    timeout == null || timeout.isNull() ? null : Duration.ofMillis(timeout.asLong()), n.get("output_schema"),
-                    keys(n, "depends_on", slug), retryOf(n.get("retry"), key)));
+            StepDefinition.Builder step = StepDefinition.builder(key, type).params(n.get("params"))
+                    .outputSchema(n.get("output_schema")).dependsOn(keys(n, "depends_on", slug)).retry(retryOf(n.get("retry"), key));
+            if (timeout != null && !timeout.isNull()) {
+                step.timeout(Duration.ofMillis(timeout.asLong()));
+            }
+            steps.add(step.build());
         }
         return new Recipe(slug, v == null || v.isNull() ? 1 : v.asInt(), steps, json.get("input_schema"),
                 keys(json, "prompts", slug), keys(json, "presets", slug), keys(json, "providers", slug));
@@ -294,14 +297,20 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         }
         List<String> nonRetryable = new ArrayList<>();
         r.path("non_retryable").forEach(n -> nonRetryable.add(n.asString()));
-        String jitter = r.path("jitter").asString("full");
+        String jitter = r.path("jitter").asString(RetryPolicy.DEFAULT_JITTER ? "full" : "none");
         if (!jitter.equals("full") && !jitter.equals("none")) {
             throw new IllegalArgumentException("retry.jitter of step '" + key + "' must be \"full\" or \"none\", was '" + jitter + "'");
         }
-        long initial = r.path("initial_delay_ms").asLong(1000);
-        return new RetryPolicy(r.path("max_attempts").asInt(3), Duration.ofMillis(initial),
-                r.path("multiplier").asDouble(2.0), Duration.ofMillis(r.path("max_delay_ms").asLong(Math.max(initial, 60_000))),
-                jitter.equals("full"), nonRetryable);
+        long initial = r.path("initial_delay_ms").asLong(RetryPolicy.DEFAULT_INITIAL_DELAY.toMillis());
+        long maxDelay = r.path("max_delay_ms").asLong(Math.max(initial, RetryPolicy.DEFAULT_MAX_DELAY.toMillis()));
+        return RetryPolicy.builder()
+                .maxAttempts(r.path("max_attempts").asInt(RetryPolicy.DEFAULT_MAX_ATTEMPTS))
+                .initialDelay(Duration.ofMillis(initial))
+                .multiplier(r.path("multiplier").asDouble(RetryPolicy.DEFAULT_MULTIPLIER))
+                .maxDelay(Duration.ofMillis(maxDelay))
+                .jitter(jitter.equals("full"))
+                .nonRetryable(nonRetryable)
+                .build();
     }
 
     private static String requiredText(JsonNode node, String field, String what) {
@@ -364,7 +373,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
          * @return this
          */
         public Builder step(String key, String type) {
-            return step(new StepDefinition(key, type, null, null));
+            return step(StepDefinition.of(key, type));
         }
 
         /**
@@ -376,7 +385,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
          * @return this
          */
         public Builder step(String key, String type, JsonNode params) {
-            return step(new StepDefinition(key, type, params, null));
+            return step(StepDefinition.builder(key, type).params(params).build());
         }
 
         /**

@@ -12,9 +12,19 @@ import java.util.Random;
  * of failures does not retry in lockstep). Exceptions whose class (or a superclass) is named
  * in {@code nonRetryable}, and {@link PermanentStepException}, are never retried.
  *
+ * <p>Build one with {@link #builder()}, whose defaults are the {@code DEFAULT_*} constants:
+ * <pre>{@code
+ * RetryPolicy policy = RetryPolicy.builder()
+ *     .maxAttempts(5)
+ *     .initialDelay(Duration.ofSeconds(2))
+ *     .nonRetryable(List.of("java.lang.IllegalArgumentException"))
+ *     .build();
+ * }</pre>
+ *
  * <p>In JSON ({@code "retry"} on a step): {@code {"max_attempts": 3, "initial_delay_ms": 1000,
  * "multiplier": 2.0, "max_delay_ms": 60000, "jitter": "full", "non_retryable":
- * ["java.lang.IllegalArgumentException"]}}.
+ * ["java.lang.IllegalArgumentException"]}}; a member left out takes the same default as in
+ * the builder.
  *
  * @param maxAttempts  executions in all, >= 1 (1 = no retry)
  * @param initialDelay wait before the first retry, >= 0
@@ -25,6 +35,27 @@ import java.util.Random;
  */
 public record RetryPolicy(int maxAttempts, Duration initialDelay, double multiplier, Duration maxDelay, boolean jitter,
         List<String> nonRetryable) {
+
+    /** Default executions in all, the first included: 3. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+    /** Default wait before the first retry: 1 s. */
+    public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(1);
+
+    /** Default growth of the wait per retry: 2.0 (each wait twice the one before). */
+    public static final double DEFAULT_MULTIPLIER = 2.0;
+
+    /**
+     * Default cap of the wait: 60 s, or the initial delay when that is longer (a cap below the
+     * initial delay is invalid).
+     */
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(1);
+
+    /** Default jitter: true (full jitter, each wait drawn uniformly from 0 to the computed delay). */
+    public static final boolean DEFAULT_JITTER = true;
+
+    /** The cap of {@link #exponential(int, Duration)}, as a multiple of its initial delay: 100. */
+    public static final int EXPONENTIAL_MAX_DELAY_FACTOR = 100;
 
     /** No automatic retry: one attempt. */
     public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, 1.0, Duration.ZERO, false, List.of());
@@ -51,10 +82,20 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
     /**
      * @param maxAttempts  executions in all
      * @param initialDelay wait before the first retry
-     * @return exponential backoff (multiplier 2, cap 100 x initialDelay) with full jitter
+     * @return exponential backoff ({@link #DEFAULT_MULTIPLIER}, capped at
+     *         {@link #EXPONENTIAL_MAX_DELAY_FACTOR} x initialDelay) with full jitter
      */
     public static RetryPolicy exponential(int maxAttempts, Duration initialDelay) {
-        return new RetryPolicy(maxAttempts, initialDelay, 2.0, initialDelay.multipliedBy(100), true, List.of());
+        return builder().maxAttempts(maxAttempts).initialDelay(initialDelay)
+                .maxDelay(initialDelay.multipliedBy(EXPONENTIAL_MAX_DELAY_FACTOR)).build();
+    }
+
+    /**
+     * @return a builder whose settings start at the {@code DEFAULT_*} constants, with no
+     *         non-retryable exceptions
+     */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -84,5 +125,81 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
             }
         }
         return true;
+    }
+
+    /** Builds a {@link RetryPolicy}; each setting has the default named on its method. */
+    public static final class Builder {
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration initialDelay = DEFAULT_INITIAL_DELAY;
+        private double multiplier = DEFAULT_MULTIPLIER;
+        private Duration maxDelay;
+        private boolean jitter = DEFAULT_JITTER;
+        private List<String> nonRetryable = List.of();
+
+        private Builder() {
+        }
+
+        /**
+         * @param maxAttempts executions in all, >= 1 (default {@link #DEFAULT_MAX_ATTEMPTS})
+         * @return this
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * @param initialDelay wait before the first retry, >= 0 (default {@link #DEFAULT_INITIAL_DELAY})
+         * @return this
+         */
+        public Builder initialDelay(Duration initialDelay) {
+            this.initialDelay = Objects.requireNonNull(initialDelay, "initialDelay");
+            return this;
+        }
+
+        /**
+         * @param multiplier growth of the wait per retry, >= 1 (default {@link #DEFAULT_MULTIPLIER})
+         * @return this
+         */
+        public Builder multiplier(double multiplier) {
+            this.multiplier = multiplier;
+            return this;
+        }
+
+        /**
+         * @param maxDelay cap of the wait, >= the initial delay (default {@link #DEFAULT_MAX_DELAY},
+         *                 or the initial delay when that is longer)
+         * @return this
+         */
+        public Builder maxDelay(Duration maxDelay) {
+            this.maxDelay = Objects.requireNonNull(maxDelay, "maxDelay");
+            return this;
+        }
+
+        /**
+         * @param jitter whether waits are drawn uniformly from 0 to the delay (default {@link #DEFAULT_JITTER})
+         * @return this
+         */
+        public Builder jitter(boolean jitter) {
+            this.jitter = jitter;
+            return this;
+        }
+
+        /**
+         * @param classNames fully qualified exception class names that fail at once, replacing
+         *                   any set before (default: none)
+         * @return this
+         */
+        public Builder nonRetryable(List<String> classNames) {
+            this.nonRetryable = List.copyOf(classNames);
+            return this;
+        }
+
+        /** @return the policy @throws IllegalArgumentException if a setting is out of range */
+        public RetryPolicy build() {
+            Duration cap = maxDelay != null ? maxDelay
+                    : initialDelay.compareTo(DEFAULT_MAX_DELAY) > 0 ? initialDelay : DEFAULT_MAX_DELAY;
+            return new RetryPolicy(maxAttempts, initialDelay, multiplier, cap, jitter, nonRetryable);
+        }
     }
 }

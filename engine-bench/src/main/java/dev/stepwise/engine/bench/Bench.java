@@ -21,7 +21,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -57,12 +57,14 @@ public final class Bench {
     private final boolean quick;
     private final int reps;
     private final List<Synchronous> syncs;
+    private final Clock clock;
     private final List<String[]> rows = new ArrayList<>();
 
-    private Bench(boolean quick, int reps, List<Synchronous> syncs) {
+    private Bench(boolean quick, int reps, List<Synchronous> syncs, Clock clock) {
         this.quick = quick;
         this.reps = reps;
         this.syncs = syncs;
+        this.clock = clock;
     }
 
     public static void main(String[] args) throws Exception {
@@ -95,7 +97,8 @@ public final class Bench {
                 throw new IllegalArgumentException("unknown workload " + w + "; one of " + WORKLOADS);
             }
         }
-        Bench bench = new Bench(quick, reps != null ? reps : quick ? 1 : 3, syncs);
+        Clock clock = Clock.systemUTC(); // the harness's only time source (durations use System.nanoTime)
+        Bench bench = new Bench(quick, reps != null ? reps : quick ? 1 : 3, syncs, clock);
         long t0 = System.nanoTime();
         // Memory first: its heap figures should not carry the other workloads' leftovers.
         if (only.contains("memory")) {
@@ -127,7 +130,7 @@ public final class Bench {
         System.out.flush();
         progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);
         if (out != null) {
-            String header = "# stepwise-bench " + String.join(" ", args) + "\n# " + Instant.now() + ", "
+            String header = "# stepwise-bench " + String.join(" ", args) + "\n# " + clock.instant() + ", "
                     + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + ", "
                     + Runtime.getRuntime().availableProcessors() + " CPUs, max heap "
                     + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB\n\n";
@@ -249,12 +252,12 @@ public final class Bench {
         }
     }
 
-    private static double floorRep(Synchronous sync, int jobs, int steps) throws IOException, SQLException {
+    private double floorRep(Synchronous sync, int jobs, int steps) throws IOException, SQLException {
         Path dir = Files.createTempDirectory("stepwise-floor-");
         try (Connection c = Floor.open(dir.resolve("floor.db"), sync)) {
             Floor.prepare(c, jobs, steps);
             long t0 = System.nanoTime();
-            Floor.run(c, jobs, steps);
+            Floor.run(c, jobs, steps, clock);
             return (System.nanoTime() - t0) / 1e9;
         } finally {
             deleteTree(dir);
@@ -322,7 +325,7 @@ public final class Bench {
             Double first = null;
             for (int level : levels) {
                 long t0 = System.nanoTime();
-                stored = Prefill.fill(file, stored, level, steps, manifest);
+                stored = Prefill.fill(file, stored, level, steps, manifest, clock);
                 progress("growth: prefilled to %d steps in %.1f s", stored, (System.nanoTime() - t0) / 1e9);
                 List<Double> perStepUs = new ArrayList<>();
                 try (SqliteJobStore store = SqliteJobStore.builder(file).synchronous(sync).build();
@@ -462,7 +465,7 @@ public final class Bench {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
-            Floor.run(c, 40, 5);
+            Floor.run(c, 40, 5, clock);
             double frames = walFrames(dir.resolve("floor.db"));
             rows.add(new String[] {"WAL pages per commit: floor", "NORMAL", "40 x 5", "pages/commit",
                 f("%.2f", frames / 200), "-", "-", String.format(Locale.ROOT, "%.0f WAL frames for 200 commits", frames)});

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.core.contract.Await;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +52,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(600) // hang guard only: a few seconds
     void workerRunsEverythingRunnableAndExitsWhenIdle() {
         String plain = submit("submit", "wordcount", "--input", input);
         String urgent = submit("submit", "wordcount", "--input", input, "--priority", "5");
@@ -91,13 +93,13 @@ class QueueCliTest {
     @Test
     void runAtAcceptsInstantsOffsetsAndDurationsFromNow() {
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
-        assertEquals(now.plusSeconds(30), StepwiseCli.parseRunAt("+30s", now));
-        assertEquals(now.plusSeconds(300), StepwiseCli.parseRunAt("+5m", now));
-        assertEquals(now.plusSeconds(7200), StepwiseCli.parseRunAt("+2h", now));
-        assertEquals(now.plus(Duration.ofDays(1)), StepwiseCli.parseRunAt("+1d", now));
-        assertEquals(now.plusMillis(500), StepwiseCli.parseRunAt("+500ms", now));
-        assertEquals(Instant.parse("2030-06-01T07:00:00Z"), StepwiseCli.parseRunAt("2030-06-01T09:00:00+02:00", now));
-        assertEquals(Instant.parse("2030-06-01T09:00:00Z"), StepwiseCli.parseRunAt("2030-06-01T09:00:00Z", now));
+        assertEquals(now.plusSeconds(30), CliArgs.parseRunAt("+30s", now));
+        assertEquals(now.plusSeconds(300), CliArgs.parseRunAt("+5m", now));
+        assertEquals(now.plusSeconds(7200), CliArgs.parseRunAt("+2h", now));
+        assertEquals(now.plus(Duration.ofDays(1)), CliArgs.parseRunAt("+1d", now));
+        assertEquals(now.plusMillis(500), CliArgs.parseRunAt("+500ms", now));
+        assertEquals(Instant.parse("2030-06-01T07:00:00Z"), CliArgs.parseRunAt("2030-06-01T09:00:00+02:00", now));
+        assertEquals(Instant.parse("2030-06-01T09:00:00Z"), CliArgs.parseRunAt("2030-06-01T09:00:00Z", now));
     }
 
     @Test
@@ -120,7 +122,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(600) // hang guard only: a few seconds
     void workerOnABackgroundThreadStopsGracefullyAndLeavesNothingRunning() throws Exception {
         StopSignal stop = new StopSignal(false);
         Background worker = Background.start(db, stop, "worker", "--workers", "2", "--poll", "50", "--grace", "10",
@@ -155,7 +157,7 @@ class QueueCliTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(600) // hang guard only: a second or two
     void interruptingTheWorkerThreadAlsoStopsItGracefully() throws Exception {
         Background worker = Background.start(db, new StopSignal(false), "worker", "--poll", "50");
         String id = submit("submit", "wordcount", "--input", input);
@@ -201,7 +203,8 @@ class QueueCliTest {
             all.addAll(List.of(args));
             PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-            thread = new Thread(() -> code.set(StepwiseCli.run(all.toArray(String[]::new), o, e, stop)), "cli-worker");
+            CliContext ctx = new CliContext(o, e, Clock.systemUTC(), stop);
+            thread = new Thread(() -> code.set(StepwiseCli.run(all.toArray(String[]::new), ctx)), "cli-worker");
         }
 
         static Background start(Path db, StopSignal stop, String... args) {
@@ -211,16 +214,14 @@ class QueueCliTest {
         }
 
         void awaitLine(String line) throws InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!out().contains(line)) {
-                assertTrue(thread.isAlive(), "the worker ended early: " + this);
-                assertTrue(System.nanoTime() < deadline, "no line '" + line + "' within 30 s: " + this);
-                Thread.sleep(20);
-            }
+            Await.until("line '" + line + "' from the worker", () -> {
+                assertTrue(out().contains(line) || thread.isAlive(), "the worker ended early: " + this);
+                return out().contains(line);
+            });
         }
 
         int join() throws InterruptedException {
-            thread.join(Duration.ofSeconds(60).toMillis());
+            thread.join(Await.GUARD.toMillis());
             assertFalse(thread.isAlive(), "the worker stopped: " + this);
             return code.get();
         }

@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -569,6 +570,7 @@ public final class SqliteJobStore implements JobStore {
         private int readPoolSize = DEFAULT_READ_POOL_SIZE;
         private int walCheckpointEvery = DEFAULT_WAL_CHECKPOINT_EVERY;
         private Consumer<JobWrite> beforeCommit;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(Path file, DataSource dataSource) {
             this.file = file;
@@ -639,6 +641,18 @@ public final class SqliteJobStore implements JobStore {
         }
 
         /**
+         * The time source of the store's own timestamps (when a schema migration was applied;
+         * every job and log time comes from the engine). Default: the system UTC clock.
+         *
+         * @param clock the clock
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Fault injection for crash tests only: called inside the transaction of every
          * {@link SqliteJobStore#write(JobWrite)}, after all its SQL and just before
          * {@code COMMIT} (e.g. to halt the JVM there). It may run more than once per write (a
@@ -663,7 +677,7 @@ public final class SqliteJobStore implements JobStore {
          */
         public SqliteJobStore build() {
             SqlFile queries = SqlFile.load(QUERIES);
-            Migrator migrator = Migrator.load(queries);
+            Migrator migrator = Migrator.load(queries, clock);
             String database = file != null ? file.toAbsolutePath().toString() : "DataSource " + dataSource;
             Connection writerConnection = null;
             Writer writer = null;

@@ -16,8 +16,8 @@ import java.util.Optional;
 
 /**
  * A process of queue clients, run by {@link SqliteQueueTest}:
- * {@code QueueWorker <file> <name> <threads> <startAtEpochMs>}. At the start time every thread
- * inserts a job with the idempotency key {@code shared} (printing {@code key=<id returned>}),
+ * {@code QueueWorker <file> <name> <threads> <barrierDir> <peers>}. Once every process is
+ * ready ({@link FileBarrier}), every thread inserts a job with the idempotency key {@code shared} (printing {@code key=<id returned>}),
  * then claims jobs until none is left (printing {@code claimed=<id>} for each). Exits 1 on any error.
  */
 final class QueueWorker {
@@ -31,19 +31,15 @@ final class QueueWorker {
         Path file = Path.of(args[0]);
         String name = args[1];
         int threads = Integer.parseInt(args[2]);
-        long startAt = Long.parseLong(args[3]);
         List<String> out = Collections.synchronizedList(new ArrayList<>());
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
+            FileBarrier.await(Path.of(args[3]), Integer.parseInt(args[4]));
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 String owner = name + "-w" + t;
                 Thread worker = new Thread(() -> {
                     try {
-                        long wait = startAt - System.currentTimeMillis();
-                        if (wait > 0) {
-                            Thread.sleep(wait);
-                        }
                         String id = "K-" + owner;
                         Job mine = job(id).toBuilder().idempotencyKey(KEY).build();
                         out.add("key=" + store.insertJob(mine, steps(id, 1), List.of(log(id, "by " + owner))).id());

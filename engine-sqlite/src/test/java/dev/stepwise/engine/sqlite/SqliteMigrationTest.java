@@ -91,7 +91,7 @@ class SqliteMigrationTest {
 
     /** Every schema version this library ships except the latest: each must upgrade. */
     static IntStream earlierVersions() {
-        return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES)).latestVersion());
+        return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES), java.time.Clock.systemUTC()).latestVersion());
     }
 
     @ParameterizedTest(name = "from schema version {0}")
@@ -139,7 +139,7 @@ class SqliteMigrationTest {
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
             assertEquals(List.of(), store.findSteps("J-old").get(0).attemptLog());
         }
-        int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
+        int latest = Migrator.load(SqlFile.load(QUERIES), java.time.Clock.systemUTC()).latestVersion();
         List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
         assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
     }
@@ -170,6 +170,17 @@ class SqliteMigrationTest {
                 Jdbc.update(c, version >= 3 ? queries.get("insert_job") : V1_INSERT_JOB, Rows.job(job));
             }
         }
+    }
+
+    @Test
+    void migrationsAreStampedWithTheStoresClock() throws SQLException {
+        Path file = dir.resolve("stepwise.db");
+        java.time.Instant at = java.time.Instant.parse("2031-02-03T04:05:06.789Z");
+        SqliteJobStore.builder(file).clock(java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)).build().close();
+
+        assertEquals(List.of(Long.toString(at.toEpochMilli())),
+                column(file, "SELECT DISTINCT applied_at FROM schema_version"));
+        assertThrows(NullPointerException.class, () -> SqliteJobStore.builder(file).clock(null));
     }
 
     @Test

@@ -302,12 +302,11 @@ class SqliteQueueTest extends SqliteFileTest {
         }
         store.close();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        long startAt = System.currentTimeMillis() + 3000;
         List<Process> children = new ArrayList<>();
         for (int p = 0; p < 2; p++) {
             children.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", QueueWorker.class.getName(), file.toString(), "p" + p,
-                    "4", Long.toString(startAt))
+                    "4", dir.resolve("barrier").toString(), "2")
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("p" + p + ".log").toFile())
                     .start());
@@ -317,7 +316,7 @@ class SqliteQueueTest extends SqliteFileTest {
         List<String> duplicates = new ArrayList<>();
         for (int p = 0; p < children.size(); p++) {
             Process child = children.get(p);
-            assertTrue(child.waitFor(3, TimeUnit.MINUTES), "child " + p + " did not finish");
+            assertTrue(child.waitFor(10, TimeUnit.MINUTES), "child " + p + " did not finish (hang guard)");
             String output = java.nio.file.Files.readString(dir.resolve("p" + p + ".log"));
             assertEquals(0, child.exitValue(), output);
             for (String line : output.lines().toList()) {

@@ -19,10 +19,11 @@ public final class RecipeValidator {
      * @param document  the recipe JSON
      * @param stepTypes the step types registered in the engine
      * @param store     where config references must exist
+     * @param schemas   checks the recipe's input and output schemas
      * @return the recipe (version as in the document, or 1)
      * @throws InvalidRecipeException listing every problem
      */
-    public static Recipe validate(JsonNode document, Set<String> stepTypes, JobStore store) {
+    public static Recipe validate(JsonNode document, Set<String> stepTypes, JobStore store, SchemaCache schemas) {
         List<String> problems = new ArrayList<>();
         String slug = document != null && document.path("slug").isString() ? document.get("slug").asString() : null;
         if (document == null || !document.isObject()) {
@@ -41,12 +42,12 @@ public final class RecipeValidator {
             }
             JsonNode out = step.get("output_schema");
             if (out != null && !out.isNull()) {
-                Schemas.problemsOf(out).forEach(p -> problems.add("output_schema of step '" + key + "' is not a valid JSON Schema: " + p));
+                schemas.problemsOf(out).forEach(p -> problems.add("output_schema of step '" + key + "' is not a valid JSON Schema: " + p));
             }
         }
         JsonNode in = document.get("input_schema");
         if (in != null && !in.isNull()) {
-            Schemas.problemsOf(in).forEach(p -> problems.add("input_schema is not a valid JSON Schema: " + p));
+            schemas.problemsOf(in).forEach(p -> problems.add("input_schema is not a valid JSON Schema: " + p));
         }
         Recipe recipe = null;
         if (problems.isEmpty()) {

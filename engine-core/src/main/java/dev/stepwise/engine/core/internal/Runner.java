@@ -258,7 +258,7 @@ public final class Runner {
         DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), row.attempts(), ledger.job().input(),
                 def.params(), inputs.upstream(deps.get(i), recipe), row.inputHash(), handle, services.clock(),
                 Manifests.snapshotsOf(ledger.job()), services.secrets());
-        boolean offThread = claim.stepsOffThread() || def.timeout() != null || recipe.isGraph();
+        boolean offThread = claim.stepsOffThread() || def.timeout().limit().isPresent() || recipe.isGraph();
         executions.launch(i, def, impls.get(def.key()), ctx, offThread);
     }
 

@@ -5,6 +5,7 @@ import dev.stepwise.engine.api.JobCancelledException;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepDefinition;
+import dev.stepwise.engine.api.StepTimeout;
 import dev.stepwise.engine.api.StepTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,15 +72,15 @@ final class StepExecutions {
         final long startNanos = System.nanoTime();
         final long deadlineNanos;
         final String stepKey;
-        final Duration timeout;
+        final StepTimeout timeout;
         volatile Future<?> future;
         volatile boolean abandoned;
 
-        Execution(int index, String stepKey, Duration timeout) {
+        Execution(int index, String stepKey, StepTimeout timeout) {
             this.index = index;
             this.stepKey = stepKey;
             this.timeout = timeout;
-            this.deadlineNanos = timeout == null ? Long.MAX_VALUE : startNanos + timeout.toNanos();
+            this.deadlineNanos = timeout.limit().map(l -> startNanos + l.toNanos()).orElse(Long.MAX_VALUE);
         }
 
         void abandon() {
@@ -152,7 +153,7 @@ final class StepExecutions {
                 if (e.deadlineNanos - now <= 0) {
                     e.abandon();
                     running.remove(e.index);
-                    return new Awaited.Done(e.index, new Outcome.TimedOut(new StepTimeoutException(e.stepKey, e.timeout)),
+                    return new Awaited.Done(e.index, new Outcome.TimedOut(new StepTimeoutException(e.stepKey, e.timeout.limit().orElseThrow())),
                             TimeUnit.NANOSECONDS.toMillis(now - e.startNanos));
                 }
                 wait = Math.min(wait, e.deadlineNanos - now);
@@ -236,7 +237,7 @@ final class StepExecutions {
     }
 
     /** Output schema and secret checks, and redaction of secrets from failure reasons. */
-    private static Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
+    private Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
         if (outcome instanceof Outcome.Failed f) {
             return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cause());
         }
@@ -254,7 +255,7 @@ final class StepExecutions {
         }
         if (def.outputSchema() != null) {
             JsonNode output = ok.output();
-            var violations = Schemas.validate(def.outputSchema(), output);
+            var violations = services.schemas().validate(def.outputSchema(), output);
             if (!violations.isEmpty()) {
                 return permanent("its output does not match its output_schema (" + violations.size() + " violation"
                         + (violations.size() == 1 ? "" : "s") + "): "

@@ -22,6 +22,8 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
  * Durable-resume contract: checkpoint reuse and invalidation, heartbeats, store faults. Every
  * store runs it (a subclass implements {@link #openStore(Path)}).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // hang guard only
 public abstract class DurabilityContract extends StoreContractBase {
     /** A step with a settable version and output, counting executions. */
     static final class Versioned implements Step {
@@ -164,50 +166,64 @@ public abstract class DurabilityContract extends StoreContractBase {
         assertEquals(job.id() + ":call:" + engine.steps(job.id()).get(0).inputHash(), keys.get(0));
     }
 
+    /**
+     * Lease time is the engine's clock, so the test moves it: half a TTL at a time, three TTLs in
+     * all, waiting after each move for the heartbeat to renew the lease from the new time. Without
+     * heartbeats the lease would expire at the second move, on any machine.
+     */
     @Test
     void aHeartbeatKeepsAStepThreeTimesTheLeaseTtlAlive() throws Exception {
-        Duration ttl = Duration.ofMillis(800); // 8 heartbeats per TTL: a loaded CI machine may delay a few
+        Duration ttl = Duration.ofMillis(800);
+        MutableClock clock = new MutableClock(Clock.systemUTC().instant().truncatedTo(ChronoUnit.MILLIS));
         CountDownLatch started = new CountDownLatch(1);
-        JobEngine owner = track(JobEngine.builder(store).runnerId("owner").leaseTtl(ttl).heartbeatInterval(Duration.ofMillis(100))
+        CountDownLatch release = new CountDownLatch(1);
+        JobEngine owner = track(JobEngine.builder(store).clock(clock).runnerId("owner").leaseTtl(ttl)
+                .heartbeatInterval(Duration.ofMillis(100))
                 .step("long", ctx -> {
                     started.countDown();
-                    Thread.sleep(ttl.toMillis() * 3);
+                    release.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS);
                     return obj();
                 })
                 .recipe(Recipe.builder("long").step("l", "long").build()).build());
-        JobEngine rival = track(JobEngine.builder(store).runnerId("rival").leaseTtl(ttl).heartbeatInterval(Duration.ofMillis(100))
+        JobEngine rival = track(JobEngine.builder(store).clock(clock).runnerId("rival").leaseTtl(ttl)
+                .heartbeatInterval(Duration.ofMillis(100))
                 .step("long", ctx -> obj()).recipe(Recipe.builder("long").step("l", "long").build()).build());
         Job job = owner.createJob("long", obj());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Job> run = pool.submit(() -> owner.run(job.id()));
-            assertTrue(started.await(10, TimeUnit.SECONDS));
+            assertTrue(started.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             int attempts = 0;
-            while (!run.isDone()) {
+            for (int half = 1; half <= 6; half++) {
+                clock.advance(ttl.dividedBy(2));
+                Instant renewedFromNow = clock.instant().plus(ttl);
+                Await.until("a heartbeat renews the lease after " + half + " half TTLs",
+                        () -> !store.findJob(job.id()).orElseThrow().leaseExpiresAt().isBefore(renewedFromNow));
                 assertEquals(List.of(), rival.recover(), "the lease never expires while the owner heartbeats");
-                try {
-                    rival.run(job.id());
-                    throw new AssertionError("rival ran a job whose owner is alive");
-                } catch (JobBusyException expected) {
-                    attempts++;
-                } catch (dev.stepwise.engine.api.IllegalTransitionException finishedMeanwhile) {
-                    break;
-                }
-                Thread.sleep(50);
+                assertThrows(JobBusyException.class, () -> rival.run(job.id()), "rival ran a job whose owner is alive");
+                attempts++;
             }
-            assertEquals(JobStatus.COMPLETED, run.get(10, TimeUnit.SECONDS).status());
+            release.countDown();
+            assertEquals(JobStatus.COMPLETED, run.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).status());
             assertTrue(attempts >= 5, "rival tried throughout the step: " + attempts);
         } finally {
+            release.countDown();
             pool.shutdownNow();
         }
     }
 
+    /**
+     * The stalled heartbeat blocks in a listener; the test moves the engines' clock past the
+     * lease, so the rescuer takes over, and only then lets the stalled step return.
+     */
     @Test
     void aStalledProcessLosesItsLeaseAndItsLateResultIsRefused() throws Exception {
         Duration ttl = Duration.ofMillis(300);
+        MutableClock clock = new MutableClock(Clock.systemUTC().instant().truncatedTo(ChronoUnit.MILLIS));
         CountDownLatch stalled = new CountDownLatch(1);
         CountDownLatch unstall = new CountDownLatch(1);
-        JobEngine stalling = track(JobEngine.builder(store).runnerId("stalling").leaseTtl(ttl)
+        CountDownLatch rescuedLatch = new CountDownLatch(1);
+        JobEngine stalling = track(JobEngine.builder(store).clock(clock).runnerId("stalling").leaseTtl(ttl)
                 .heartbeatInterval(Duration.ofMillis(100))
                 .listener(new RunListener() {
                     @Override
@@ -221,33 +237,30 @@ public abstract class DurabilityContract extends StoreContractBase {
                     }
                 })
                 .step("long", ctx -> {
-                    Thread.sleep(ttl.toMillis() * 4);
+                    rescuedLatch.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS); // returns after the rescue
                     return json("{\"by\":\"stalling\"}");
                 })
                 .recipe(Recipe.builder("long").step("l", "long").build()).build());
-        JobEngine rescuer = track(JobEngine.builder(store).runnerId("rescuer").leaseTtl(ttl)
+        JobEngine rescuer = track(JobEngine.builder(store).clock(clock).runnerId("rescuer").leaseTtl(ttl)
                 .heartbeatInterval(Duration.ofMillis(100)).step("long", ctx -> json("{\"by\":\"rescuer\"}"))
                 .recipe(Recipe.builder("long").step("l", "long").build()).build());
         Job job = stalling.createJob("long", obj());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Job> stallingRun = pool.submit(() -> stalling.run(job.id()));
-            assertTrue(stalled.await(10, TimeUnit.SECONDS));
-            Job rescued = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (rescued == null && System.nanoTime() < deadline) {
-                rescuer.recover();
-                try {
-                    rescued = rescuer.run(job.id());
-                } catch (JobBusyException notYet) {
-                    Thread.sleep(50);
-                }
-            }
+            assertTrue(stalled.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
+            assertThrows(JobBusyException.class, () -> rescuer.run(job.id()), "the lease has not expired yet");
+            clock.advance(ttl.plusMillis(1));
+            assertEquals(1, rescuer.recover().size(), "the stalled owner's lease expired");
+            Job rescued = rescuer.run(job.id());
             assertEquals(JobStatus.COMPLETED, rescued.status());
+            rescuedLatch.countDown();
             unstall.countDown();
-            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> stallingRun.get(10, TimeUnit.SECONDS));
+            var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> stallingRun.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             assertTrue(e.getCause() instanceof LeaseLostException, String.valueOf(e.getCause()));
         } finally {
+            rescuedLatch.countDown();
             unstall.countDown();
             pool.shutdownNow();
         }

@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,12 +76,6 @@ public abstract class HostileStepsContract extends StoreContractBase {
         return engine(hostile, JsonLimits.DEFAULTS, RunListener.NONE);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 6_000 && !condition.getAsBoolean(); i++) { // up to a minute: a hang guard, not a bound
-            Thread.sleep(10);
-        }
-        assertTrue(condition.getAsBoolean(), "timed out waiting for: " + what);
-    }
 
     private Job stored(String id) {
         return store.findJob(id).orElseThrow();
@@ -99,8 +92,8 @@ public abstract class HostileStepsContract extends StoreContractBase {
         if (workers == null) {
             workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(Duration.ofMillis(20)));
         }
-        Job job = engine.submit(recipe, obj(), SubmitOptions.defaults());
-        await("job " + job.id() + " ends", () -> stored(job.id()).status().isTerminal());
+        Job job = engine.submit(recipe, obj(), SubmitOptions.defaults()).job();
+        Await.until("job " + job.id() + " ends", () -> stored(job.id()).status().isTerminal());
         return stored(job.id());
     }
 
@@ -244,10 +237,11 @@ public abstract class HostileStepsContract extends StoreContractBase {
     @Test
     void anUnserialisableOutputFollowsTheRetryPolicy() throws Exception {
         AtomicInteger calls = new AtomicInteger();
+        RetryPolicy.Builder twice = RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ZERO).multiplier(1.0)
+                .maxDelay(Duration.ZERO).jitter(false);
         engine = track(JobEngine.builder(store)
                 .step("flaky", ctx -> calls.incrementAndGet() == 1 ? Map.of("x", Double.NaN) : Map.of("x", 1))
-                .recipe(Recipe.builder("r").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(2, Duration.ZERO, 1.0, Duration.ZERO, false, List.of()))).build()));
+                .recipe(Recipe.builder("r").step(StepDefinition.builder("s", "flaky").retry(twice.build()).build()).build()));
         Job end = engine.run(engine.createJob("r", obj()).id());
         assertEquals(JobStatus.COMPLETED, end.status(), () -> "last error: " + end.lastError());
         assertEquals(2, store.findSteps(end.id()).get(0).attempts());
@@ -255,9 +249,8 @@ public abstract class HostileStepsContract extends StoreContractBase {
         calls.set(0);
         engine = track(JobEngine.builder(store)
                 .step("flaky", ctx -> calls.incrementAndGet() == 1 ? Map.of("x", Double.NaN) : Map.of("x", 1))
-                .recipe(Recipe.builder("r2").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(2, Duration.ZERO, 1.0, Duration.ZERO, false,
-                                List.of(InvalidOutputException.class.getName())))).build()));
+                .recipe(Recipe.builder("r2").step(StepDefinition.builder("s", "flaky")
+                        .retry(twice.nonRetryable(List.of(InvalidOutputException.class.getName())).build()).build()).build()));
         Job notRetried = engine.run(engine.createJob("r2", obj()).id());
         assertEquals(JobStatus.FAILED, notRetried.status());
         assertEquals(1, calls.get(), "listed as non-retryable: one attempt");
@@ -342,7 +335,7 @@ public abstract class HostileStepsContract extends StoreContractBase {
     }
 
     private Job awaitEnd(String id) throws InterruptedException {
-        await("job " + id + " ends", () -> stored(id).status().isTerminal());
+        Await.until("job " + id + " ends", () -> stored(id).status().isTerminal());
         return stored(id);
     }
 

@@ -29,6 +29,7 @@ import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.RunListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ import tools.jackson.databind.JsonNode;
  * module extends it and implements {@link #openStore(Path)}; every test gets a fresh store in
  * its own temporary directory.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // hang guard only
 public abstract class JobStoreContract extends StoreContractBase {
     /** Where tests start time. */
     protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -68,7 +69,7 @@ public abstract class JobStoreContract extends StoreContractBase {
     }
 
     /** @return a builder on the store under test with the test clock and the echo step */
-    protected JobEngine.Builder engineBuilder() {
+    protected JobEngineBuilder engineBuilder() {
         return JobEngine.builder(store).clock(clock);
     }
 
@@ -271,9 +272,8 @@ public abstract class JobStoreContract extends StoreContractBase {
         JobEngine engine = track(engineBuilder()
                 .step("wait", ctx -> {
                     inStep.countDown();
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                    while (!ctx.isCancelled() && System.nanoTime() < deadline) {
-                        Thread.sleep(5);
+                    for (int polls = 0; !ctx.isCancelled() && polls < Await.MAX_POLLS; polls++) {
+                        Thread.sleep(Await.POLL.toMillis());
                     }
                     return json("{\"sawCancel\":" + ctx.isCancelled() + "}");
                 })
@@ -286,10 +286,10 @@ public abstract class JobStoreContract extends StoreContractBase {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Job> run = pool.submit(() -> engine.run(job.id()));
-            assertTrue(inStep.await(10, TimeUnit.SECONDS));
+            assertTrue(inStep.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             Job requested = engine.cancel(job.id());
             assertTrue(requested.cancelRequested());
-            Job result = run.get(20, TimeUnit.SECONDS);
+            Job result = run.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS);
             assertEquals(JobStatus.CANCELLED, result.status());
         } finally {
             pool.shutdownNow();
@@ -326,7 +326,7 @@ public abstract class JobStoreContract extends StoreContractBase {
                 .step("slow", ctx -> {
                     executions.incrementAndGet();
                     inStep.countDown();
-                    assertTrue(release.await(20, TimeUnit.SECONDS));
+                    assertTrue(release.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
                     return obj();
                 })
                 .recipe(Recipe.builder("slow").step("s", "slow").build()));
@@ -334,13 +334,13 @@ public abstract class JobStoreContract extends StoreContractBase {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<Job> first = pool.submit(() -> engine.run(job.id()));
-            assertTrue(inStep.await(10, TimeUnit.SECONDS));
+            assertTrue(inStep.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             Future<Job> second = pool.submit(() -> engine.run(job.id()));
-            var busy = assertThrows(java.util.concurrent.ExecutionException.class, () -> second.get(10, TimeUnit.SECONDS));
+            var busy = assertThrows(java.util.concurrent.ExecutionException.class, () -> second.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             assertTrue(busy.getCause() instanceof JobBusyException, String.valueOf(busy.getCause()));
             assertEquals(job.id(), ((JobBusyException) busy.getCause()).jobId());
             release.countDown();
-            assertEquals(JobStatus.COMPLETED, first.get(10, TimeUnit.SECONDS).status());
+            assertEquals(JobStatus.COMPLETED, first.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).status());
         } finally {
             release.countDown();
             pool.shutdownNow();
@@ -372,7 +372,7 @@ public abstract class JobStoreContract extends StoreContractBase {
                 int completed = 0;
                 for (Future<Job> f : runs) {
                     try {
-                        if (f.get(20, TimeUnit.SECONDS).status() == JobStatus.COMPLETED) {
+                        if (f.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).status() == JobStatus.COMPLETED) {
                             completed++;
                         }
                     } catch (java.util.concurrent.ExecutionException e) {
@@ -449,7 +449,7 @@ public abstract class JobStoreContract extends StoreContractBase {
                 .step("slow", ctx -> {
                     if (ctx.attempt() == 1) {
                         inSlowStep.countDown();
-                        assertTrue(release.await(20, TimeUnit.SECONDS));
+                        assertTrue(release.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
                         return json("{\"by\":\"stale\"}");
                     }
                     return json("{\"by\":\"fresh\"}");
@@ -459,7 +459,7 @@ public abstract class JobStoreContract extends StoreContractBase {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Job> staleRun = pool.submit(() -> stale.run(job.id()));
-            assertTrue(inSlowStep.await(10, TimeUnit.SECONDS));
+            assertTrue(inSlowStep.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             clock.advance(JobEngine.DEFAULT_LEASE_TTL.plusSeconds(5));
             JobEngine fresh = track(engineBuilder().runnerId("fresh").step("echo", new Fakes.Echo())
                     .step("slow", ctx -> json("{\"by\":\"fresh\"}"))
@@ -467,7 +467,7 @@ public abstract class JobStoreContract extends StoreContractBase {
             Job freshResult = fresh.run(job.id());
             assertEquals(JobStatus.COMPLETED, freshResult.status());
             release.countDown();
-            var lost = assertThrows(java.util.concurrent.ExecutionException.class, () -> staleRun.get(10, TimeUnit.SECONDS));
+            var lost = assertThrows(java.util.concurrent.ExecutionException.class, () -> staleRun.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
             assertTrue(lost.getCause() instanceof LeaseLostException, String.valueOf(lost.getCause()));
         } finally {
             release.countDown();

@@ -23,6 +23,7 @@ import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.Submitted;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import java.time.Duration;
@@ -42,6 +43,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,18 +52,24 @@ import org.junit.jupiter.api.Timeout;
  * Queue contract: submit, workers, automatic retries with backoff, timeouts, parallel steps,
  * graceful shutdown, priorities, run-at and per-recipe limits. Every store runs it.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // hang guard only: each test takes a second or less
 public abstract class WorkersContract extends StoreContractBase {
     private static final Duration FAST_POLL = Duration.ofMillis(20);
+    /** Clock reads that show idle workers looked for work a few more times (each poll reads it). */
+    private static final int SEVERAL_POLLS = 10;
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
+        Await.until(what, condition);
+    }
+
+    /** Waits until the engine read the clock {@link #SEVERAL_POLLS} more times: the workers polled. */
+    private static void awaitSeveralPolls(MutableClock clock) throws InterruptedException {
+        long seen = clock.reads();
+        await("the workers polled again", () -> clock.reads() >= seen + SEVERAL_POLLS);
+    }
+
+    private static boolean parked(Thread t) {
+        return t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING;
     }
 
     private Job stored(String id) {
@@ -81,37 +89,89 @@ public abstract class WorkersContract extends StoreContractBase {
             for (int i = 0; i < 8; i++) {
                 submits.add(pool.submit(() -> {
                     go.await();
-                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42"));
+                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42")).job();
                 }));
             }
             go.countDown();
             Set<String> ids = new HashSet<>();
             for (Future<Job> f : submits) {
-                ids.add(f.get(20, TimeUnit.SECONDS).id());
+                ids.add(f.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).id());
             }
             assertEquals(1, ids.size(), ids.toString());
         } finally {
             pool.shutdownNow();
         }
         assertEquals(1, store.findJobs(JobQuery.all()).size());
-        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43"));
+        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43")).job();
         assertEquals(2, store.findJobs(JobQuery.all()).size());
         assertEquals("order-43", other.idempotencyKey());
+    }
+
+    @Test
+    void submitTellsWhetherItCreatedTheJobOrFoundItByItsIdempotencyKey() throws Exception {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .recipe(Recipe.builder("q").step("a", "echo").build()).build());
+        Submitted first = engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted again = engine.submit("q", json("{\"n\":2}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted unkeyed = engine.submit("q", obj(), SubmitOptions.defaults());
+        assertTrue(first.created());
+        assertFalse(again.created(), "found by its key");
+        assertEquals(first.job(), again.job(), "the stored job, with the first submit's input");
+        assertEquals(json("{\"n\":1}"), again.job().input());
+        assertTrue(unkeyed.created());
+        assertEquals(2, store.findJobs(JobQuery.all()).size());
+
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Submitted>> racing = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                racing.add(pool.submit(() -> {
+                    go.await();
+                    return engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("k-2"));
+                }));
+            }
+            go.countDown();
+            int created = 0;
+            for (Future<Submitted> f : racing) {
+                created += f.get(20, TimeUnit.SECONDS).created() ? 1 : 0;
+            }
+            assertEquals(1, created, "exactly one racing submit created the job");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
     void workersRunSubmittedJobsAndASubmitWakesAnIdleWorkerAtOnce() throws Exception {
         JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
                 .recipe(Recipe.builder("q").step("a", "echo").step("b", "echo").build()).build());
-        Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofSeconds(30)));
-        Thread.sleep(100); // both workers are idle, waiting up to 30 s
-        long t0 = System.nanoTime();
-        Job job = engine.submit("q", obj(), SubmitOptions.defaults());
-        await("the job completes", () -> stored(job.id()).status() == JobStatus.COMPLETED);
-        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 10, "woken at once, not after the 30 s poll");
+        List<Thread> loops = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "test-worker-" + loops.size());
+            t.setDaemon(true);
+            loops.add(t);
+            return t;
+        });
+        try {
+            // The next poll is an hour away: only the submit's wake-up can start the job in time.
+            Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofHours(1))
+                    .withExecutor(executor));
+            await("both workers are idle", () -> loops.size() == 2 && loops.stream().allMatch(WorkersContract::parked));
+            Job job = engine.submit("q", obj(), SubmitOptions.defaults()).job();
+            await("the job completes: woken at once, not after the hour's poll",
+                    () -> stored(job.id()).status() == JobStatus.COMPLETED);
+            submitTwentyMoreAndAwaitThem(engine, workers);
+            workers.close();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private void submitTwentyMoreAndAwaitThem(JobEngine engine, Workers workers) throws InterruptedException {
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()));
+            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()).job());
         }
         await("all complete", () -> jobs.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
         await("the workers counted 21 jobs", () -> workers.jobsRun() == 21); // counted just after the final write
@@ -140,8 +200,9 @@ public abstract class WorkersContract extends StoreContractBase {
         }
     }
 
-    private static final RetryPolicy BACKOFF = new RetryPolicy(3, Duration.ofSeconds(10), 3.0, Duration.ofMinutes(5), false,
-            List.of("java.lang.IllegalArgumentException"));
+    private static final RetryPolicy BACKOFF = RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(10))
+            .multiplier(3.0).maxDelay(Duration.ofMinutes(5)).jitter(false).nonRetryable(List.of("java.lang.IllegalArgumentException"))
+            .build();
 
     @Test
     void aFailingStepIsRetriedDurablyAtThePolicysDelaysUnderAFixedClock() throws Exception {
@@ -150,15 +211,15 @@ public abstract class WorkersContract extends StoreContractBase {
         Fakes.Echo echo = new Fakes.Echo();
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky).step("echo", echo)
                 .recipe(Recipe.builder("retry").step("first", "echo")
-                        .step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF)).build())
+                        .step(StepDefinition.builder("call", "flaky").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job job = engine.submit("retry", obj(), SubmitOptions.defaults());
+        Job job = engine.submit("retry", obj(), SubmitOptions.defaults()).job();
         Instant t0 = clock.instant();
 
         await("first failure", () -> flaky.calls.get() == 1 && stored(job.id()).status() == JobStatus.PENDING);
         assertEquals(t0.plusSeconds(10), stored(job.id()).runAt(), "1st retry after initialDelay");
-        Thread.sleep(150);
+        awaitSeveralPolls(clock);
         assertEquals(1, flaky.calls.get(), "no thread sleeps through the backoff and no early retry");
         clock.advance(Duration.ofSeconds(10));
         await("second failure", () -> flaky.calls.get() == 2 && stored(job.id()).status() == JobStatus.PENDING);
@@ -197,7 +258,7 @@ public abstract class WorkersContract extends StoreContractBase {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
         Flaky flaky = new Flaky(2, new IllegalStateException("503 from provider"));
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("flaky", flaky)
-                .recipe(Recipe.builder("retry-run").step(new StepDefinition("call", "flaky", null, null).withRetry(BACKOFF))
+                .recipe(Recipe.builder("retry-run").step(StepDefinition.builder("call", "flaky").retry(BACKOFF).build())
                         .build()).build());
         Job job = engine.createJob("retry-run", obj());
         Instant t0 = clock.instant();
@@ -206,10 +267,9 @@ public abstract class WorkersContract extends StoreContractBase {
             Future<Job> run = caller.submit(() -> engine.run(job.id())); // run(jobId) on its own (caller's) thread
             await("first failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 1
                     && store.findSteps(job.id()).get(0).attemptLog().get(0).retryDelay().isPresent());
-            for (int i = 0; i < 20; i++) { // twenty looks while real time passes and the clock stands still
-                Thread.sleep(10);
-                assertEquals(1, flaky.calls.get(), "no retry before the clock reaches the retry time");
-            }
+            long reads = clock.reads();
+            Await.until("the run looked at the clock 10 more times", () -> clock.reads() >= reads + 10);
+            assertEquals(1, flaky.calls.get(), "no retry before the clock reaches the retry time");
             assertEquals(JobStatus.RUNNING, stored(job.id()).status(), "the run waits, holding the job");
             clock.advance(Duration.ofSeconds(10));
             await("second failure recorded", () -> store.findSteps(job.id()).get(0).attemptLog().size() == 2
@@ -236,14 +296,14 @@ public abstract class WorkersContract extends StoreContractBase {
         Flaky down = new Flaky(99, new IllegalStateException("provider down"));
         JobEngine engine = track(JobEngine.builder(store).clock(clock).step("bad", badInput).step("refused", refused)
                 .step("down", down)
-                .recipe(Recipe.builder("bad").step(new StepDefinition("s", "bad", null, null).withRetry(BACKOFF)).build())
-                .recipe(Recipe.builder("refused").step(new StepDefinition("s", "refused", null, null).withRetry(BACKOFF)).build())
-                .recipe(Recipe.builder("down").step(new StepDefinition("s", "down", null, null).withRetry(BACKOFF)).build())
+                .recipe(Recipe.builder("bad").step(StepDefinition.builder("s", "bad").retry(BACKOFF).build()).build())
+                .recipe(Recipe.builder("refused").step(StepDefinition.builder("s", "refused").retry(BACKOFF).build()).build())
+                .recipe(Recipe.builder("down").step(StepDefinition.builder("s", "down").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults());
-        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults());
-        Job dn = engine.submit("down", obj(), SubmitOptions.defaults());
+        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults()).job();
+        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults()).job();
+        Job dn = engine.submit("down", obj(), SubmitOptions.defaults()).job();
         await("non-retryable failed", () -> stored(bad.id()).status() == JobStatus.FAILED);
         await("permanent failed", () -> stored(ref.id()).status() == JobStatus.FAILED);
         assertEquals(1, badInput.calls.get());
@@ -265,8 +325,9 @@ public abstract class WorkersContract extends StoreContractBase {
     void runOnTheCallersThreadRetriesInPlaceAfterTheDelay() {
         Flaky flaky = new Flaky(2, new IllegalStateException("flap"));
         JobEngine engine = track(JobEngine.builder(store).step("flaky", flaky)
-                .recipe(Recipe.builder("inline").step(new StepDefinition("s", "flaky", null, null)
-                        .withRetry(new RetryPolicy(3, Duration.ofMillis(20), 2.0, Duration.ofMillis(100), true, List.of())))
+                .recipe(Recipe.builder("inline").step(StepDefinition.builder("s", "flaky")
+                        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(20)).multiplier(2.0)
+                                .maxDelay(Duration.ofMillis(100)).jitter(true).build()).build())
                         .build())
                 .build());
         Job done = engine.run(engine.createJob("inline", obj()).id());
@@ -278,23 +339,22 @@ public abstract class WorkersContract extends StoreContractBase {
     // ------------------------------------------------------------------ timeouts
 
     @Test
-    void aStepPastItsTimeoutIsInterruptedAndFailsWithATimeoutError() {
+    void aStepPastItsTimeoutIsInterruptedAndFailsWithATimeoutError() throws Exception {
         AtomicBoolean interrupted = new AtomicBoolean();
         JobEngine engine = track(JobEngine.builder(store)
                 .step("sleepy", ctx -> {
                     try {
-                        Thread.sleep(10_000);
+                        Thread.sleep(Duration.ofMinutes(10).toMillis()); // run returns long before, or the test hangs
                     } catch (InterruptedException e) {
                         interrupted.set(true);
                         throw e;
                     }
                     return obj();
                 })
-                .recipe(Recipe.builder("slow").step(new StepDefinition("nap", "sleepy", null, Duration.ofMillis(200))).build())
+                .recipe(Recipe.builder("slow").step(StepDefinition.builder("nap", "sleepy").timeout(Duration.ofMillis(200)).build()).build())
                 .build());
-        long t0 = System.nanoTime();
         Job done = engine.run(engine.createJob("slow", obj()).id());
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 5_000);
+        await("the step was interrupted", interrupted::get);
         assertEquals(JobStatus.FAILED, done.status());
         assertTrue(done.lastError().contains("timed out after 200 ms"), done.lastError());
         assertEquals(StepStatus.FAILED, store.findSteps(done.id()).get(0).status());
@@ -305,7 +365,8 @@ public abstract class WorkersContract extends StoreContractBase {
     void aStepThatSwallowsInterruptsDoesNotHoldTheRunnerAndItsLateResultIsDiscarded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean returned = new AtomicBoolean();
-        JobEngine engine = track(JobEngine.builder(store)
+        ExecutorService stepThreads = Executors.newCachedThreadPool();
+        JobEngine engine = track(JobEngine.builder(store).stepExecutor(stepThreads)
                 .step("stubborn", ctx -> {
                     while (release.getCount() > 0) {
                         try {
@@ -317,14 +378,16 @@ public abstract class WorkersContract extends StoreContractBase {
                     returned.set(true);
                     return json("{\"late\":true}");
                 })
-                .recipe(Recipe.builder("stubborn").step(new StepDefinition("s", "stubborn", null, Duration.ofMillis(200))).build())
+                .recipe(Recipe.builder("stubborn").step(StepDefinition.builder("s", "stubborn").timeout(Duration.ofMillis(200)).build()).build())
                 .build());
         Job done = engine.run(engine.createJob("stubborn", obj()).id());
         assertEquals(JobStatus.FAILED, done.status());
         assertFalse(returned.get(), "the runner moved on while the step still held its thread");
         release.countDown();
         await("the abandoned step returns", returned::get);
-        Thread.sleep(100);
+        stepThreads.shutdown();
+        assertTrue(stepThreads.awaitTermination(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS),
+                "the engine is done with the late result");
         JobStep row = store.findSteps(done.id()).get(0);
         assertEquals(StepStatus.FAILED, row.status(), "the late result was never committed");
         assertEquals(null, row.outputRefs());
@@ -336,9 +399,17 @@ public abstract class WorkersContract extends StoreContractBase {
 
     private JobEngine diamondEngine(String failing) {
         SPANS.clear();
+        CountDownLatch bothBranches = new CountDownLatch(2);
         dev.stepwise.engine.api.Step timed = ctx -> {
             long start = System.nanoTime();
-            Thread.sleep(ctx.stepKey().equals("a") || ctx.stepKey().equals("d") ? 10 : 300);
+            boolean branch = ctx.stepKey().equals("b") || ctx.stepKey().equals("c");
+            if (branch) {
+                // b and c each wait until the other started: run one after the other, they would
+                // not overlap (the overlap is asserted), however fast or slow the machine
+                bothBranches.countDown();
+                bothBranches.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            Thread.sleep(branch ? 300 : 10);
             if (ctx.stepKey().equals(failing)) {
                 SPANS.put(ctx.stepKey(), new long[] {start, System.nanoTime()});
                 throw new IllegalStateException("branch " + failing + " broke");
@@ -348,10 +419,10 @@ public abstract class WorkersContract extends StoreContractBase {
         };
         return track(JobEngine.builder(store).step("timed", timed)
                 .recipe(Recipe.builder("diamond")
-                        .step(new StepDefinition("a", "timed", null, null))
-                        .step(new StepDefinition("b", "timed", null, null).withDependsOn("a"))
-                        .step(new StepDefinition("c", "timed", null, null).withDependsOn("a"))
-                        .step(new StepDefinition("d", "timed", null, null).withDependsOn("b", "c"))
+                        .step(StepDefinition.of("a", "timed"))
+                        .step(StepDefinition.builder("b", "timed").dependsOn("a").build())
+                        .step(StepDefinition.builder("c", "timed").dependsOn("a").build())
+                        .step(StepDefinition.builder("d", "timed").dependsOn("b", "c").build())
                         .build())
                 .build());
     }
@@ -389,13 +460,13 @@ public abstract class WorkersContract extends StoreContractBase {
     @Test
     void aCycleOrAnUnknownDependencyIsRejectedWhenPublished() {
         JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo()).build());
-        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "loop", "steps": [
                   {"key": "a", "type": "echo", "depends_on": ["c"]},
                   {"key": "b", "type": "echo", "depends_on": ["a"]},
                   {"key": "c", "type": "echo", "depends_on": ["b"]}]}""")));
         assertTrue(cycle.getMessage().contains("cycle") && cycle.getMessage().contains("a -> c -> b -> a"), cycle.getMessage());
-        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "dangling", "steps": [{"key": "a", "type": "echo", "depends_on": ["ghost"]}]}""")));
         assertTrue(unknown.getMessage().contains("'ghost'"), unknown.getMessage());
     }
@@ -405,11 +476,13 @@ public abstract class WorkersContract extends StoreContractBase {
     @Test
     void closeLetsTheRunningStepFinishAndHandsUnfinishedJobsBack() throws Exception {
         CountDownLatch inLong = new CountDownLatch(1);
+        AtomicReference<Thread> closer = new AtomicReference<>();
         Fakes.Echo echo = new Fakes.Echo();
         JobEngine engine = JobEngine.builder(store).runnerId("old")
                 .step("long", ctx -> {
                     inLong.countDown();
-                    Thread.sleep(500);
+                    // still running when close() begins: it ends only once close() waits for it
+                    await("close() waits for the running step", () -> closer.get() != null && parked(closer.get()));
                     return json("{\"long\":\"done\"}");
                 })
                 .step("echo", echo)
@@ -417,10 +490,14 @@ public abstract class WorkersContract extends StoreContractBase {
                 .build();
         Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL)
                 .withShutdownGrace(Duration.ofSeconds(10)));
-        Job first = engine.submit("two", obj(), SubmitOptions.defaults());
-        assertTrue(inLong.await(10, TimeUnit.SECONDS));
-        Job second = engine.submit("two", obj(), SubmitOptions.defaults());
-        workers.close();
+        Job first = engine.submit("two", obj(), SubmitOptions.defaults()).job();
+        assertTrue(inLong.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
+        Job second = engine.submit("two", obj(), SubmitOptions.defaults()).job();
+        Thread closing = new Thread(workers::close, "closer");
+        closer.set(closing);
+        closing.start();
+        closing.join(Await.GUARD.toMillis());
+        assertFalse(closing.isAlive(), "workers.close() returned");
         engine.close();
 
         Job handedBack = stored(first.id());
@@ -463,12 +540,12 @@ public abstract class WorkersContract extends StoreContractBase {
         engine.submit("note", json("{\"name\":\"high-later\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(1)));
         engine.submit("note", json("{\"name\":\"high-earlier\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(9)));
         Job future = engine.submit("note", json("{\"name\":\"future\"}"), SubmitOptions.defaults().withPriority(9)
-                .withRunAt(now.plusSeconds(60)));
+                .withRunAt(now.plusSeconds(60))).job();
         engine.submit("note", json("{\"name\":\"mid\"}"), SubmitOptions.defaults().withPriority(2));
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         await("four run", () -> order.size() == 4);
         assertEquals(List.of("high-earlier", "high-later", "mid", "low"), order);
-        Thread.sleep(150);
+        awaitSeveralPolls(clock);
         assertEquals(JobStatus.PENDING, stored(future.id()).status(), "not before its run-at");
         clock.advance(Duration.ofSeconds(61));
         await("the future job runs", () -> order.size() == 5);
@@ -484,6 +561,8 @@ public abstract class WorkersContract extends StoreContractBase {
                 .step("limited", ctx -> {
                     int n = now.incrementAndGet();
                     max.accumulateAndGet(n, Math::max);
+                    // the first waits for a second one, so the limit is reached on any machine
+                    await("two 'limited' jobs run at once", () -> max.get() >= 2);
                     Thread.sleep(40);
                     now.decrementAndGet();
                     return obj();
@@ -496,10 +575,10 @@ public abstract class WorkersContract extends StoreContractBase {
                 .recipe(Recipe.builder("free").step("s", "free").build()).build());
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()).job());
         }
         for (int i = 0; i < 4; i++) {
-            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()).job());
         }
         engine.startWorkers(WorkerOptions.defaults().withCount(4).withPollInterval(FAST_POLL)
                 .withRecipeLimits(Map.of("limited", 2)));

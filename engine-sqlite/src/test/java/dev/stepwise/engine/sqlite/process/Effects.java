@@ -28,6 +28,20 @@ final class Effects {
     private Effects() {
     }
 
+    /** @return how many side-effect lines the file has so far (0 before the first) */
+    static long lines(Path effects) throws IOException {
+        if (!Files.exists(effects)) {
+            return 0;
+        }
+        long n = 0;
+        for (byte b : Files.readAllBytes(effects)) {
+            if (b == '\n') {
+                n++;
+            }
+        }
+        return n;
+    }
+
     static Map<String, List<Integer>> read(Path effects) throws IOException {
         Map<String, List<Integer>> byStep = new HashMap<>();
         if (!Files.exists(effects)) {

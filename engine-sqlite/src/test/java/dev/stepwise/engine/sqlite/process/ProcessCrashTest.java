@@ -50,8 +50,23 @@ class ProcessCrashTest {
         return a.toArray(String[]::new);
     }
 
+    /** Kills that must land while a child is running the job. */
+    private static final int KILLS = 30;
+    /** Steps per job of the kill test. */
+    private static final int KILL_STEPS = 20;
+    /** Jobs the kill test may use to land its kills (it needs about 12). */
+    private static final int MAX_KILL_JOBS = 60;
+
+    /**
+     * Each child is killed at a random point measured from its own progress: once it has executed
+     * a random number of steps (1..20, counted in the effects file), after a further random pause
+     * of up to a step's length. So every kill lands while the engine is working, however slowly
+     * the machine starts JVMs. Bounded by counts (kills, jobs); every wait on a child has its own
+     * hang guard ({@link ChildProcess#HANG_GUARD}). About 50 children: 1 to 2 minutes on an idle
+     * machine, 9 minutes with both cores busy; the timeout is only a backstop.
+     */
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void killTestNoCommittedCheckpointIsLostAndOnlyInterruptedStepsRunAgain() throws Exception {
         Random random = new Random();
         long seed = random.nextLong();
@@ -59,25 +74,37 @@ class ProcessCrashTest {
         int kills = 0;
         int reExecutions = 0;
         int jobs = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(110);
         Path log = dir.resolve("children.log");
-        while (kills < 30 && System.nanoTime() < deadline) {
+        while (kills < KILLS) {
+            int killsSoFar = kills;
+            int jobsSoFar = jobs;
+            assertTrue(jobs < MAX_KILL_JOBS, () -> "only " + killsSoFar + " kills landed in " + jobsSoFar + " jobs (seed " + seed + ")");
             Path db = dir.resolve("kill-" + jobs + ".db");
             Path effects = dir.resolve("effects-" + jobs + ".txt");
-            String job = createJob(db, 20);
+            String job = createJob(db, KILL_STEPS);
             jobs++;
             boolean done = false;
             while (!done) {
-                Process child = ChildProcess.start(log, args(db, effects, job, 20, "ttlMs=600", "heartbeatMs=150"));
-                long killAfterMs = 150 + random.nextInt(1200);
-                if (child.waitFor(killAfterMs, TimeUnit.MILLISECONDS)) {
-                    assertEquals(0, child.exitValue(), () -> "child exit; its log ends with:\n" + tail(log));
-                    done = true;
-                } else {
-                    child.destroyForcibly().waitFor();
-                    kills++;
+                long before = Effects.lines(effects);
+                Process child = ChildProcess.start(log, args(db, effects, job, KILL_STEPS, "ttlMs=600", "heartbeatMs=150"));
+                try {
+                    if (kills < KILLS) {
+                        int afterSteps = 1 + random.nextInt(KILL_STEPS);
+                        int pauseMs = random.nextInt(60); // a step sleeps up to 50 ms, then commits
+                        if (ChildProcess.awaitProgress(child, log, () -> Effects.lines(effects) >= before + afterSteps)) {
+                            Thread.sleep(pauseMs);
+                        }
+                    }
+                    int exit = kills < KILLS ? child.destroyForcibly().waitFor() : ChildProcess.awaitExit(child, log);
+                    if (exit == 0) {
+                        done = true; // it finished the job before the kill
+                    } else {
+                        assertEquals(ChildProcess.KILLED, exit, () -> "child exit; its log ends with:\n" + tail(log));
+                        kills++;
+                    }
+                } finally {
+                    child.destroyForcibly();
                 }
-                assertTrue(System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(40), "kill test ran out of time");
             }
             try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
                 reExecutions += Effects.verifyCompleted(store, job, effects).reExecutions;
@@ -86,27 +113,32 @@ class ProcessCrashTest {
         }
         System.out.printf("kill test: %d kills over %d jobs, %d re-executions, 0 lost checkpoints (seed %d)%n",
                 kills, jobs, reExecutions, seed);
-        assertTrue(kills >= 30, "only " + kills + " kills landed in time");
+        assertTrue(kills >= KILLS, "only " + kills + " kills landed");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"before-running", "after-effect", "in-checkpoint-tx", "after-commit", "lease-renewal", "final-write"})
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // hang guard only: two children, a few seconds
     void crashPointSweep(String point) throws Exception {
         Path db = dir.resolve(point + ".db");
         Path effects = dir.resolve(point + ".txt");
         Path log = dir.resolve(point + ".log");
         String target = point.equals("final-write") ? "s04" : "s02";
         String job = createJob(db, 5);
-        String[] common = {"ttlMs=500", "heartbeatMs=100", "slowStep=" + target, "slowMs=400", "sleepMaxMs=5"};
+        String[] common = {"ttlMs=500", "heartbeatMs=100", "slowStep=" + target, "sleepMaxMs=5"};
         List<String> first = new ArrayList<>(List.of(common));
+        // A lease renewal comes while the slow step runs: it runs until the JVM halts there, however late that is.
+        first.add("slowMs=" + (point.equals("lease-renewal") ? 600_000 : 400));
         first.add("halt=" + point + "@" + target);
-        int halted = ChildProcess.runToExit(log, 30, args(db, effects, job, 5, first.toArray(String[]::new)));
+        int halted = ChildProcess.runToExit(log, args(db, effects, job, 5, first.toArray(String[]::new)));
         assertEquals(CrashChild.HALTED, halted, "the child halted at " + point + "; log:\n" + tail(log));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             assertEquals(JobStatus.RUNNING, store.findJob(job).orElseThrow().status(), "left running by the crash");
         }
-        assertEquals(0, ChildProcess.runToExit(log, 30, args(db, effects, job, 5, common)), "restart completes; log:\n" + tail(log));
+        List<String> restart = new ArrayList<>(List.of(common));
+        restart.add("slowMs=400");
+        assertEquals(0, ChildProcess.runToExit(log, args(db, effects, job, 5, restart.toArray(String[]::new))),
+                "restart completes; log:\n" + tail(log));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             Effects.verifyCompleted(store, job, effects);
             JobStep t = store.findSteps(job).stream().filter(s -> s.stepKey().equals(target)).findFirst().orElseThrow();
@@ -125,29 +157,30 @@ class ProcessCrashTest {
     }
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // hang guard only
     void aSecondProcessGetsJobBusyThenTakesOverAfterTheFirstIsKilled() throws Exception {
         Path db = dir.resolve("two.db");
         Path effects = dir.resolve("two.txt");
+        Path log = dir.resolve("two.log");
         String job = createJob(db, 5);
-        Process first = ChildProcess.start(dir.resolve("two.log"),
-                args(db, effects, job, 5, "ttlMs=1000", "heartbeatMs=200", "slowStep=s01", "slowMs=20000"));
+        // s01 never ends by itself: the first process is killed while running it
+        Process first = ChildProcess.start(log,
+                args(db, effects, job, 5, "ttlMs=1000", "heartbeatMs=200", "slowStep=s01", "slowMs=600000"));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build();
                 JobEngine engine = JobEngine.builder(store).runnerId("second").leaseTtl(Duration.ofSeconds(1))
                         .heartbeatInterval(Duration.ofMillis(200))
                         .step(KillRecipe.TYPE, new KillRecipe.Effect(effects, 5, null, 0))
                         .recipe(KillRecipe.recipe(5)).build()) {
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Effects.read(effects).containsKey("s01") && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
-            assertTrue(Effects.read(effects).containsKey("s01"), "the first process reached s01");
+            assertTrue(ChildProcess.awaitProgress(first, log, () -> Effects.read(effects).containsKey("s01")),
+                    () -> "the first process reached s01; its log:\n" + tail(log));
             JobBusyException busy = assertThrows(JobBusyException.class, () -> engine.run(job));
             assertTrue(busy.getMessage().contains(job), busy.getMessage());
             first.destroyForcibly().waitFor();
 
+            // The lease (1 s) expires, then recovery hands the job over; each try waits 50 ms.
             Job end = null;
-            while (end == null && System.nanoTime() < until) {
+            for (int tries = 0; end == null; tries++) {
+                assertTrue(tries < 2_400, "the second process never took the job over");
                 engine.recover();
                 try {
                     end = engine.run(job);
@@ -165,7 +198,7 @@ class ProcessCrashTest {
     }
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // hang guard only: at most 8 children, a second or two each
     void aStepThatHaltsTheJvmEveryTimeIsFailedAsAPoisonPill() throws Exception {
         Path db = dir.resolve("poison.db");
         Path effects = dir.resolve("poison.txt");
@@ -174,7 +207,7 @@ class ProcessCrashTest {
         int exit = -1;
         int starts = 0;
         while (exit != 1 && starts < 8) {
-            exit = ChildProcess.runToExit(log, 30, args(db, effects, job, 3, "ttlMs=300", "heartbeatMs=100",
+            exit = ChildProcess.runToExit(log, args(db, effects, job, 3, "ttlMs=300", "heartbeatMs=100",
                     "maxInterruptions=2", "halt=after-effect@s01"));
             starts++;
         }

@@ -33,14 +33,14 @@ class ProcessQueueTest {
     Path dir;
 
     @Test
-    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // hang guard only: about 10 s on an idle machine
     void fiveHundredJobsTwoWorkersInEachOfTwoJvmsEveryJobCompletedExactlyOnce() throws Exception {
         Path db = dir.resolve("queue.db");
         List<String> ids = new ArrayList<>();
         try (SqliteJobStore store = SqliteJobStore.builder(db).build();
                 JobEngine engine = QueueChild.engine(store, null).build()) {
             for (int i = 0; i < 500; i++) {
-                ids.add(engine.submit(QueueChild.SLUG, JSON.createObjectNode().put("i", i), SubmitOptions.defaults()).id());
+                ids.add(engine.submit(QueueChild.SLUG, JSON.createObjectNode().put("i", i), SubmitOptions.defaults()).job().id());
             }
         }
         Path log = dir.resolve("workers.log");
@@ -50,9 +50,8 @@ class ProcessQueueTest {
         Process second = ChildProcess.start(QueueChild.class, log, "work", db.toString(), dir.resolve("effects-2.txt").toString(),
                 "2", barrier, "2");
         try {
-            assertTrue(first.waitFor(120, TimeUnit.SECONDS) && second.waitFor(120, TimeUnit.SECONDS), "workers finished");
-            assertEquals(0, first.exitValue(), () -> ProcessCrashTest.tail(log));
-            assertEquals(0, second.exitValue(), () -> ProcessCrashTest.tail(log));
+            assertEquals(0, ChildProcess.awaitExit(first, log), () -> ProcessCrashTest.tail(log));
+            assertEquals(0, ChildProcess.awaitExit(second, log), () -> ProcessCrashTest.tail(log));
         } finally {
             first.destroyForcibly();
             second.destroyForcibly();
@@ -90,7 +89,7 @@ class ProcessQueueTest {
     }
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // hang guard only
     void theSameIdempotencyKeyFromTwoProcessesYieldsOneJob() throws Exception {
         Path db = dir.resolve("idem.db");
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
@@ -99,9 +98,8 @@ class ProcessQueueTest {
         Path log = dir.resolve("submit.log");
         Process a = ChildProcess.start(QueueChild.class, log, "submit", db.toString(), "invoice-2026-0001", "8");
         Process b = ChildProcess.start(QueueChild.class, log, "submit", db.toString(), "invoice-2026-0001", "8");
-        assertTrue(a.waitFor(40, TimeUnit.SECONDS) && b.waitFor(40, TimeUnit.SECONDS));
-        assertEquals(0, a.exitValue(), () -> ProcessCrashTest.tail(log));
-        assertEquals(0, b.exitValue(), () -> ProcessCrashTest.tail(log));
+        assertEquals(0, ChildProcess.awaitExit(a, log), () -> ProcessCrashTest.tail(log));
+        assertEquals(0, ChildProcess.awaitExit(b, log), () -> ProcessCrashTest.tail(log));
         try (SqliteJobStore store = SqliteJobStore.builder(db).build()) {
             List<Job> jobs = store.findJobs(JobQuery.all());
             assertEquals(1, jobs.size(), jobs.toString());
