@@ -52,6 +52,37 @@ public record ArtifactRef(String sha256, long bytes, String mediaType) {
     }
 
     /**
+     * Every artifact reference anywhere in a JSON value (walked without recursion), in document order.
+     *
+     * @param value a step output
+     * @return the references it holds
+     */
+    public static java.util.List<ArtifactRef> findIn(JsonNode value) {
+        java.util.List<ArtifactRef> out = new java.util.ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        java.util.Deque<JsonNode> stack = new java.util.ArrayDeque<>();
+        stack.push(value);
+        while (!stack.isEmpty()) {
+            JsonNode n = stack.pop();
+            Optional<ArtifactRef> ref = fromJson(n);
+            if (ref.isPresent()) {
+                if (!out.contains(ref.get())) {
+                    out.add(ref.get());
+                }
+            } else if (n.isContainer()) {
+                java.util.List<JsonNode> children = new java.util.ArrayList<>();
+                n.forEach(children::add);
+                for (int i = children.size() - 1; i >= 0; i--) {
+                    stack.push(children.get(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * @param node any JSON value
      * @return the artifact it describes, if it is an object of the documented shape
      */

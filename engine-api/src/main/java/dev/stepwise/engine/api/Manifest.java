@@ -63,12 +63,16 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @param skipReason  why it was skipped, or null
      * @param attemptLog  for a step that ran more than once: each attempt (shown as {@code attempt_log},
      *                    {@link Attempt#toJson()} per entry); empty otherwise (then not shown)
+     * @param artifacts   the artifacts its output refers to (shown as {@code artifacts} when any)
+     * @param cachedFrom  the job whose identical execution it reused (skip reason {@code cache}), or null
      */
     public record StepEntry(String key, StepStatus status, Instant startedAt, Instant completedAt, long durationMs,
-            JsonNode output, int attempts, String inputHash, String error, String skipReason, List<Attempt> attemptLog) {
-        /** Copies the attempt log. */
+            JsonNode output, int attempts, String inputHash, String error, String skipReason, List<Attempt> attemptLog,
+            List<ArtifactRef> artifacts, String cachedFrom) {
+        /** Copies the lists. */
         public StepEntry {
             attemptLog = attemptLog == null ? List.of() : List.copyOf(attemptLog);
+            artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         }
     }
 
@@ -105,6 +109,13 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
             n.put("input_hash", s.inputHash());
             n.put("error", s.error());
             n.put("skip_reason", s.skipReason());
+            if (!s.artifacts().isEmpty()) {
+                ArrayNode refs = n.putArray("artifacts");
+                s.artifacts().forEach(a -> refs.add(a.toJson()));
+            }
+            if (s.cachedFrom() != null) {
+                n.put("cached_from", s.cachedFrom());
+            }
             if (!s.attemptLog().isEmpty()) {
                 ArrayNode log = n.putArray("attempt_log");
                 s.attemptLog().forEach(a -> log.add(a.toJson()));
@@ -139,7 +150,8 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                 steps.add(new StepEntry(n.required("key").asString(), StepStatus.fromValue(n.required("status").asString()),
                         instant(n.get("started_at")), instant(n.get("completed_at")), n.required("duration_ms").asLong(),
                         nullable(n.get("output")), n.path("attempts").asInt(0), text(n.get("input_hash")),
-                        text(n.get("error")), text(n.get("skip_reason")), attempts(n.get("attempt_log"))));
+                        text(n.get("error")), text(n.get("skip_reason")), attempts(n.get("attempt_log")),
+                        ArtifactRef.findIn(n.get("artifacts")), text(n.get("cached_from"))));
             }
             JsonNode m = json.required("metrics");
             return new Manifest(json.required("version").asString(), json.required("job_id").asString(),

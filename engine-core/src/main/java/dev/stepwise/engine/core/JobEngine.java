@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core;
 
+import dev.stepwise.engine.api.ArtifactStore;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.InvalidInputException;
 import dev.stepwise.engine.api.Job;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -258,6 +260,28 @@ public final class JobEngine implements AutoCloseable {
                     "it changed while retrying it; read it again");
         }
         return pending;
+    }
+
+    /**
+     * Deletes the artifacts no step row refers to and that were written more than
+     * {@code olderThan} ago. The grace period protects what a running step has put but not yet
+     * recorded: make it longer than your longest step (a day is a safe choice).
+     *
+     * @param olderThan the grace period, >= 0
+     * @return what was deleted
+     * @throws IllegalArgumentException if it is negative
+     */
+    public ArtifactStore.Collected collectArtifacts(Duration olderThan) {
+        if (olderThan.isNegative()) {
+            throw new IllegalArgumentException("olderThan must be >= 0, was " + olderThan);
+        }
+        Set<String> referenced = services.store().referencedArtifacts();
+        return services.artifacts().deleteUnreferenced(referenced, services.now().minus(olderThan));
+    }
+
+    /** @return where this engine's steps keep artifacts */
+    public ArtifactStore artifacts() {
+        return services.artifacts();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core;
 
+import dev.stepwise.engine.api.ArtifactStore;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.InvalidRecipeException;
 import dev.stepwise.engine.api.JobStore;
@@ -7,12 +8,16 @@ import dev.stepwise.engine.api.ManifestWriter;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.SecretResolver;
 import dev.stepwise.engine.api.Step;
+import dev.stepwise.engine.api.Validator;
 import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.EngineThreads;
 import dev.stepwise.engine.core.internal.Json;
 import dev.stepwise.engine.core.internal.JsonGuard;
 import dev.stepwise.engine.core.internal.SchemaCache;
 import dev.stepwise.engine.core.internal.Secrets;
+import dev.stepwise.engine.core.internal.validation.AudioValidator;
+import dev.stepwise.engine.core.internal.validation.SchemaValidator;
+import dev.stepwise.engine.core.internal.validation.TextValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -52,6 +57,8 @@ public final class JobEngineBuilder {
 
     private final JobStore store;
     private final Map<String, Step> steps = new LinkedHashMap<>();
+    private final Map<String, Validator> validators = new LinkedHashMap<>();
+    private Optional<ArtifactStore> artifacts = Optional.empty();
     private final List<JsonNode> recipeSeeds = new ArrayList<>();
     private final List<JsonNode> recipeFileSeeds = new ArrayList<>();
     private final List<RecipeCatalog.ConfigSeed> configSeeds = new ArrayList<>();
@@ -71,6 +78,39 @@ public final class JobEngineBuilder {
     JobEngineBuilder(JobStore store) {
         this.store = Objects.requireNonNull(store, "store");
     }
+
+    /**
+     * Registers an output validator under a type name, for step definitions to list
+     * ({@code "validators": [{"type": "...", ...}]}). Built in: {@code json_schema}, {@code text},
+     * {@code audio}.
+     *
+     * @param type      the name step definitions use
+     * @param validator the implementation
+     * @return this
+     * @throws IllegalArgumentException if the name is taken
+     */
+    public JobEngineBuilder validator(String type, Validator validator) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(validator, "validator");
+        if (BUILT_IN_VALIDATORS.contains(type) || validators.putIfAbsent(type, validator) != null) {
+            throw new IllegalArgumentException("validator type '" + type + "' is registered twice (or is built in)");
+        }
+        return this;
+    }
+
+    /**
+     * Where steps keep artifacts (default: a {@link FileArtifactStore} next to the SQLite database,
+     * {@code <db file>-artifacts/}, or under the temp directory for a store without a file).
+     *
+     * @param store the artifact store
+     * @return this
+     */
+    public JobEngineBuilder artifacts(ArtifactStore store) {
+        this.artifacts = Optional.of(Objects.requireNonNull(store, "store"));
+        return this;
+    }
+
+    private static final java.util.Set<String> BUILT_IN_VALIDATORS = java.util.Set.of("json_schema", "text", "audio");
 
     /**
      * Registers a step implementation under a type name.
@@ -295,6 +335,7 @@ public final class JobEngineBuilder {
         String runner = runnerId.orElseGet(
                 () -> ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8));
         EngineThreads threads = new EngineThreads(stepExecutor);
+        SchemaCache schemas = new SchemaCache();
         EngineServices services = EngineServices.builder()
                 .store(store)
                 .steps(steps)
@@ -309,8 +350,11 @@ public final class JobEngineBuilder {
                 .secrets(secretResolver)
                 .jobParallelism(jobParallelism)
                 .stepExecutor(threads::stepExecutor)
-                .schemas(new SchemaCache())
+                .schemas(schemas)
                 .jsonGuard(new JsonGuard(jsonLimits))
+                .artifacts(artifacts.orElseGet(() -> FileArtifactStore.at(store.artifactRoot()
+                        .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "stepwise-artifacts")))))
+                .validators(allValidators(schemas))
                 .build();
         RecipeCatalog catalog = new RecipeCatalog(services);
         List<JsonNode> recipes = new ArrayList<>(recipeSeeds);
@@ -324,5 +368,14 @@ public final class JobEngineBuilder {
             engine.recover();
         }
         return engine;
+    }
+
+    private Map<String, Validator> allValidators(SchemaCache schemas) {
+        Map<String, Validator> all = new LinkedHashMap<>();
+        all.put("json_schema", new SchemaValidator(schemas));
+        all.put("text", new TextValidator());
+        all.put("audio", new AudioValidator());
+        all.putAll(validators);
+        return all;
     }
 }

@@ -101,7 +101,7 @@ public final class RecipeCatalog {
      *             must not undo a newer publish); when false, only the latest version counts
      */
     private Recipe publishRecipe(JsonNode document, boolean seed) {
-        Recipe recipe = RecipeValidator.validate(document, services.steps().keySet(), services.store(), services.schemas());
+        Recipe recipe = RecipeValidator.validate(document, services);
         ObjectNode content = recipe.toJson();
         content.remove("version");
         String hash = Json.sha256(Json.canonical(content));

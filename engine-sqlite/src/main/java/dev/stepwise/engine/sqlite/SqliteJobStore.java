@@ -94,6 +94,7 @@ public final class SqliteJobStore implements JobStore {
     public static final String READ_POOL_NAME = "stepwise-sqlite-read";
 
     private final String database;
+    private final Optional<Path> artifactRoot;
     private final SqlFile queries;
     private final Writer writer;
     private final DataSource readSource;
@@ -108,8 +109,9 @@ public final class SqliteJobStore implements JobStore {
 
     private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
             HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous,
-            Consumer<JobWrite> beforeCommit) {
+            Consumer<JobWrite> beforeCommit, Optional<Path> artifactRoot) {
         this.database = database;
+        this.artifactRoot = artifactRoot;
         this.queries = queries;
         this.writer = writer;
         this.readSource = readSource;
@@ -373,6 +375,28 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(jobId, "jobId");
         return read("read of the steps of job " + jobId,
                 c -> Jdbc.query(c, queries.get("select_steps"), Params.of().set("jobId", jobId), Rows::step));
+    }
+
+    @Override
+    public Optional<JobStep> findCachedStep(String stepType, String inputHash) {
+        Objects.requireNonNull(stepType, "stepType");
+        Objects.requireNonNull(inputHash, "inputHash");
+        return read("step cache lookup", c -> Jdbc.query(c, queries.get("find_cached_step"),
+                Params.of().set("stepType", stepType).set("inputHash", inputHash), Rows::step)).stream().findFirst();
+    }
+
+    @Override
+    public java.util.Set<String> referencedArtifacts() {
+        List<JsonNode> outputs = read("read of the outputs that refer to artifacts",
+                c -> Jdbc.query(c, queries.get("select_artifact_outputs"), Params.of(), rs -> Codec.json(rs, "output_refs")));
+        java.util.Set<String> out = new java.util.HashSet<>();
+        outputs.forEach(o -> dev.stepwise.engine.api.ArtifactRef.findIn(o).forEach(r -> out.add(r.sha256())));
+        return out;
+    }
+
+    @Override
+    public Optional<Path> artifactRoot() {
+        return artifactRoot;
     }
 
     @Override
@@ -718,8 +742,11 @@ public final class SqliteJobStore implements JobStore {
                 LOG.info("SQLite job store open: database={}, schemaVersion={}, busyTimeout={}, synchronous={}, "
                         + "readPoolSize={}, walCheckpointEvery={}", database, version, busyTimeout, synchronous,
                         file != null ? Integer.toString(readPoolSize) : "n/a (host DataSource)", walCheckpointEvery);
+                // artifacts live next to the database file: <name>-artifacts/
+                Optional<Path> artifacts = Optional.ofNullable(file).map(Path::toAbsolutePath)
+                        .map(f -> f.resolveSibling(f.getFileName() + "-artifacts"));
                 return new SqliteJobStore(database, queries, writer, readSource, pool, file == null, busyTimeout, synchronous,
-                        beforeCommit);
+                        beforeCommit, artifacts);
             } catch (SQLException | IOException | RuntimeException e) {
                 closeQuietly(pool, writer, writerConnection);
                 if (e instanceof StoreException se) {

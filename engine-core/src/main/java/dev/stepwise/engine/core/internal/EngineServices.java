@@ -46,6 +46,8 @@ public final class EngineServices {
     private final Supplier<ExecutorService> stepExecutor;
     private final SchemaCache schemas;
     private final JsonGuard jsonGuard;
+    private final dev.stepwise.engine.api.ArtifactStore artifacts;
+    private final Map<String, dev.stepwise.engine.api.Validator> validators;
 
     private EngineServices(Builder b) {
         this.store = Objects.requireNonNull(b.store, "store");
@@ -63,6 +65,18 @@ public final class EngineServices {
         this.stepExecutor = Objects.requireNonNull(b.stepExecutor, "stepExecutor");
         this.schemas = Objects.requireNonNull(b.schemas, "schemas");
         this.jsonGuard = Objects.requireNonNull(b.jsonGuard, "jsonGuard");
+        this.artifacts = Objects.requireNonNull(b.artifacts, "artifacts");
+        this.validators = Map.copyOf(b.validators);
+    }
+
+    /** @return where steps keep artifacts */
+    public dev.stepwise.engine.api.ArtifactStore artifacts() {
+        return artifacts;
+    }
+
+    /** @return validators by type name: the built-in ones and the host's */
+    public Map<String, dev.stepwise.engine.api.Validator> validators() {
+        return validators;
     }
 
     /** @return a builder with no fields set */
@@ -188,6 +202,8 @@ public final class EngineServices {
         private Supplier<ExecutorService> stepExecutor;
         private SchemaCache schemas;
         private JsonGuard jsonGuard = new JsonGuard(dev.stepwise.engine.core.JsonLimits.DEFAULTS);
+        private dev.stepwise.engine.api.ArtifactStore artifacts;
+        private Map<String, dev.stepwise.engine.api.Validator> validators = Map.of();
 
         private Builder() {
         }
@@ -222,6 +238,10 @@ public final class EngineServices {
         public Builder schemas(SchemaCache v) { schemas = v; return this; }
         /** @param v the JSON limits' checker (default: {@link dev.stepwise.engine.core.JsonLimits#DEFAULTS}) @return this */
         public Builder jsonGuard(JsonGuard v) { jsonGuard = v; return this; }
+        /** @param v where steps keep artifacts @return this */
+        public Builder artifacts(dev.stepwise.engine.api.ArtifactStore v) { artifacts = v; return this; }
+        /** @param v validators by type name (copied) @return this */
+        public Builder validators(Map<String, dev.stepwise.engine.api.Validator> v) { validators = v; return this; }
 
         /** @return the services @throws NullPointerException if a required field is missing */
         public EngineServices build() {

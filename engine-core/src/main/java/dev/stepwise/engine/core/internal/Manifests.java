@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.ArtifactRef;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
@@ -74,7 +75,7 @@ public final class Manifests {
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
                     s.outputRefs(), s.attempts(), s.inputHash(), s.error(), s.skipReason(),
-                    s.attempts() > 1 ? s.attemptLog() : List.of()));
+                    s.attempts() > 1 ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
         }
         JsonNode output = job.status() == JobStatus.COMPLETED && !steps.isEmpty()
                 ? steps.get(steps.size() - 1).outputRefs()

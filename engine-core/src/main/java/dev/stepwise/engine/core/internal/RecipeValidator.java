@@ -16,14 +16,16 @@ public final class RecipeValidator {
     }
 
     /**
-     * @param document  the recipe JSON
-     * @param stepTypes the step types registered in the engine
-     * @param store     where config references must exist
-     * @param schemas   checks the recipe's input and output schemas
+     * @param document the recipe JSON
+     * @param services the engine: its step types and validators, the store where config references
+     *                 must exist, the schema cache that checks input and output schemas
      * @return the recipe (version as in the document, or 1)
      * @throws InvalidRecipeException listing every problem
      */
-    public static Recipe validate(JsonNode document, Set<String> stepTypes, JobStore store, SchemaCache schemas) {
+    public static Recipe validate(JsonNode document, EngineServices services) {
+        Set<String> stepTypes = services.steps().keySet();
+        JobStore store = services.store();
+        SchemaCache schemas = services.schemas();
         List<String> problems = new ArrayList<>();
         String slug = document != null && document.path("slug").isString() ? document.get("slug").asString() : null;
         if (document == null || !document.isObject()) {
@@ -39,6 +41,17 @@ public final class RecipeValidator {
             if (!type.isEmpty() && !stepTypes.contains(type)) {
                 problems.add("step '" + key + "' has unknown type '" + type + "' (registered: "
                         + (stepTypes.isEmpty() ? "none" : String.join(", ", stepTypes.stream().sorted().toList())) + ")");
+            }
+            for (JsonNode v : step.path("validators")) {
+                String vt = v.path("type").asString("");
+                if (!vt.isEmpty() && !services.validators().containsKey(vt)) {
+                    problems.add("step '" + key + "' has a validator of unknown type '" + vt + "' (registered: "
+                            + String.join(", ", services.validators().keySet().stream().sorted().toList()) + ")");
+                }
+                if (vt.equals("json_schema")) {
+                    schemas.problemsOf(v.path("schema")).forEach(p -> problems.add("the json_schema validator of step '" + key
+                            + "' has no valid 'schema': " + p));
+                }
             }
             JsonNode out = step.get("output_schema");
             if (out != null && !out.isNull()) {

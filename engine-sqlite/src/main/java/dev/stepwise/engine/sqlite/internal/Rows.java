@@ -99,7 +99,8 @@ public final class Rows {
                 .set("error", s.error())
                 .set("skipReason", s.skipReason())
                 .set("interruptions", s.interruptions())
-                .set("attemptLog", Codec.attempts(s.attemptLog()));
+                .set("attemptLog", Codec.attempts(s.attemptLog()))
+                .set("cachedFrom", s.cachedFrom());
     }
 
     /**
@@ -212,6 +213,7 @@ public final class Rows {
                 .skipReason(rs.getString("skip_reason"))
                 .interruptions(rs.getInt("interruptions"))
                 .attemptLog(Codec.attempts(rs.getString("attempt_log")))
+                .cachedFrom(rs.getString("cached_from"))
                 .build();
     }
 

@@ -124,7 +124,7 @@ class BuiltInValidatorsTest {
     void jsonSchemaListsEveryViolation() {
         JsonNode params = json("{\"schema\":{\"type\":\"object\",\"required\":[\"title\",\"words\"],"
                 + "\"properties\":{\"words\":{\"type\":\"integer\",\"minimum\":1}}}}");
-        SchemaValidator schema = new SchemaValidator();
+        SchemaValidator schema = new SchemaValidator(new dev.stepwise.engine.core.internal.SchemaCache());
         assertEquals(List.of(), schema.validate(json("{\"title\":\"t\",\"words\":3}"), params, FileArtifactStore.at(root)));
         List<String> problems = schema.validate(json("{\"words\":0}"), params, FileArtifactStore.at(root));
         assertEquals(2, problems.size(), problems.toString());
