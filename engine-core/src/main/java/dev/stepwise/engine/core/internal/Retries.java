@@ -72,13 +72,12 @@ public final class Retries {
      */
     public Job retryFrom(String jobId, String stepKey) {
         Job job = find(jobId);
+        Set<String> reset = downstream(Manifests.recipeOf(job), stepKey, jobId);
         if (!job.status().isTerminal()) {
             throw new IllegalTransitionException(jobId, job.status(), JobStatus.PENDING,
                     "only a completed, failed or cancelled job can be retried from a step; wait for it to end or cancel it");
         }
-        Recipe recipe = Manifests.recipeOf(job);
         List<JobStep> steps = services.store().findSteps(jobId);
-        Set<String> reset = downstream(recipe, stepKey, jobId);
         List<JobStep> rows = new ArrayList<>(steps.size());
         List<JobStep> changed = new ArrayList<>();
         int kept = 0;
