@@ -51,8 +51,6 @@ public final class Dashboard implements AutoCloseable {
     public static final int DEFAULT_MAX_STREAMS = 4;
     /** Shortest token accepted. */
     public static final int MIN_TOKEN_LENGTH = 16;
-    /** How long {@link #close()} waits for requests in flight. */
-    public static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(Dashboard.class);
 
@@ -162,7 +160,7 @@ public final class Dashboard implements AutoCloseable {
         synchronized (lock) {
             open = false;
             if (server != null) {
-                server.stop((int) CLOSE_GRACE.toSeconds());
+                server.stop(0); // event streams see open == false and end; requests in flight are cut
             }
             if (ownExecutor != null) {
                 ownExecutor.shutdownNow();

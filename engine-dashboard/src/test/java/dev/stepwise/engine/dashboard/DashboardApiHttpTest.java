@@ -219,13 +219,17 @@ class DashboardApiHttpTest {
 
     @Test
     void recipesComeWithTheirVersionsAndConfigOnlyWithSecretReferences() {
-        f.engine.publishRecipe(f.engine.recipe("quick", null).toJson().put("input_schema", (String) null));
+        f.engine.publishRecipe(dev.stepwise.engine.api.Recipe.builder("quick").step("only", "echo").build());
         JsonNode recipes = http.get("/api/recipes").json().get("recipes");
         List<String> slugs = new ArrayList<>();
         recipes.forEach(r -> slugs.add(r.get("slug").asString()));
-        assertEquals(List.of("graph", "pipeline", "quick", "secretive"), slugs);
+        assertEquals(List.of("graph", "noisy", "pipeline", "quick", "secretive"), slugs);
         JsonNode graph = recipes.get(0);
         assertEquals("[1]", graph.get("versions").toString());
+        JsonNode quick = recipes.get(3);
+        assertEquals(2, quick.get("version").asInt());
+        assertEquals("[1,2]", quick.get("versions").toString());
+        assertEquals("only", quick.at("/steps/0/key").asString());
         assertEquals("[\"fetch\"]", graph.at("/steps/1/depends_on").toString());
 
         JsonNode config = http.get("/api/config").json().get("config");

@@ -26,7 +26,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Steps: {@code echo} (logs a line, returns its key), {@code gate} (logs, then waits until the
  * test lets one execution of that step key through with {@link #open(String)}), {@code flaky}
  * (throws while its key is in {@link #failing}), {@code chatty} (logs lines at every level, the
- * job input's {@code name} among them) and {@code use-secret} (reads the provider {@code vault},
+ * job input's {@code name} among them), {@code spam} (logs input {@code lines} lines three times,
+ * waiting at its gate between) and {@code use-secret} (reads the provider {@code vault},
  * whose {@code api_key} resolves to {@link #SECRET}, and logs and fails with it).
  */
 final class DashboardFixture implements AutoCloseable {
@@ -46,6 +47,9 @@ final class DashboardFixture implements AutoCloseable {
     private DashboardFixture(Path dir, UnaryOperator<Dashboard.Builder> settings) {
         store = SqliteJobStore.builder(dir.resolve("stepwise.db")).build();
         engine = JobEngine.builder(store)
+                // Lines a running step logs reach the store with the heartbeat: often, so the page sees them.
+                .heartbeatInterval(Duration.ofMillis(200))
+                .leaseTtl(Duration.ofSeconds(20))
                 .step("echo", ctx -> {
                     ctx.log().info("echo {} attempt {}", ctx.stepKey(), ctx.attempt());
                     ObjectNode out = JSON.createObjectNode();
@@ -77,6 +81,18 @@ final class DashboardFixture implements AutoCloseable {
                     ctx.log().error("bad news for {}", name);
                     return Map.of("greeted", name);
                 })
+                .step("spam", ctx -> {
+                    int n = ctx.input().path("lines").asInt(30);
+                    for (int round = 0; round < 3; round++) {
+                        for (int i = 1; i <= n; i++) {
+                            ctx.log().info("round {} line {} of {}", round + 1, i, n);
+                        }
+                        if (round < 2 && !gate(ctx.stepKey()).tryAcquire(GATE_GUARD.toSeconds(), TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never opened the gate of " + ctx.stepKey());
+                        }
+                    }
+                    return Map.of("lines", 3 * n);
+                })
                 .step("use-secret", ctx -> {
                     String key = ctx.config(DocumentKind.PROVIDER, "vault").path("api_key").asString();
                     ctx.log().info("calling the vault with key {}", key);
@@ -102,6 +118,7 @@ final class DashboardFixture implements AutoCloseable {
                         .step(new StepDefinition("right", "flaky", null, null).withDependsOn("fetch"))
                         .step(new StepDefinition("join", "echo", null, null).withDependsOn("left", "right"))
                         .build())
+                .recipe(Recipe.builder("noisy").step("talk", "spam").build())
                 .recipe(Recipe.builder("secretive").provider("vault").step("call", "use-secret").build())
                 .build();
         dashboard = settings.apply(Dashboard.builder(engine).port(0)).build().start();

@@ -275,7 +275,7 @@
         item('Created', when(j.created_at)), item('Started', when(j.started_at) || '\u2014'),
         item('Finished', when(j.finished_at) || '\u2014'), item('Duration', ms(j.duration_ms)),
         item('Input', JSON.stringify(j.input), 'mono'),
-        j.last_error ? item('Last error', j.last_error, 'error-text') : null);
+        ...(j.last_error ? [item('Last error', j.last_error, 'error-text')] : []));
       document.getElementById('cancel-job').disabled = j.terminal || j.cancel_requested;
       document.getElementById('retry-job').disabled = !(j.status === 'failed' || j.status === 'cancelled');
       renderPipeline(data);
@@ -283,7 +283,7 @@
       if (keys !== st.stepKeys.join('\n')) {
         st.stepKeys = data.steps.map((s) => s.key);
         stepSel.replaceChildren(el('option', { value: '', text: 'all steps' }), el('option', { value: '-', text: 'job lines' }),
-          st.stepKeys.map((k) => el('option', { value: k, text: k })));
+          ...st.stepKeys.map((k) => el('option', { value: k, text: k })));
       }
       if (changed) refreshManifest();
     }
@@ -539,8 +539,8 @@
       if (versionSel.value) body.version = parseInt(versionSel.value, 10);
       const r = await api('POST', '/api/jobs', body);
       if (r.status === 201) { location.hash = '#/jobs/' + encodeURIComponent(r.data.job.id); return; }
-      result.replaceChildren(el('p', { class: 'error-text', text: r.data && r.data.message || 'failed' }),
-        r.data && r.data.violations ? el('ul', { class: 'violations' }, r.data.violations.map((v) => el('li', { text: v.path + ': ' + v.message }))) : null);
+      result.replaceChildren(el('div', {}, el('p', { class: 'error-text', text: r.data && r.data.message || 'failed' }),
+        r.data && r.data.violations ? el('ul', { class: 'violations' }, r.data.violations.map((v) => el('li', { text: v.path + ': ' + v.message }))) : null));
     };
     app.replaceChildren(el('section', { class: 'panel' }, el('h1', { text: 'New job' }),
       el('p', { class: 'muted', text: 'Creates a pending job; a worker runs it (for example `stepwise worker --dashboard`).' }),
