@@ -25,6 +25,7 @@ import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
+import dev.stepwise.engine.dashboard.Dashboard;
 import dev.stepwise.engine.examples.greeting.Greeting;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
@@ -67,6 +68,8 @@ import tools.jackson.databind.json.JsonMapper;
  * stepwise [--db PATH] run RECIPE [--version N] [--input JSON|@FILE]
  * stepwise [--db PATH] submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]
  * stepwise [--db PATH] worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
+ *                               [--dashboard [--port N] [--bind ADDR] [--token T]]
+ * stepwise [--db PATH] dashboard [--port N] [--bind ADDR] [--token T]
  * stepwise [--db PATH] list | status JOB | logs JOB | manifest JOB | cancel JOB | retry JOB | resume JOB
  * stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE
  * stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE
@@ -103,10 +106,16 @@ public final class StepwiseCli {
                                                queue a job for the workers; prints its id (the existing job's id
                                                when --key was used before). +DURATION: +500ms, +30s, +5m, +2h, +1d
               worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
+                     [--dashboard [--port N] [--bind ADDR] [--token T]]
                                                run queued jobs (default 1 worker, poll 500 ms, grace 30 s) until
                                                Ctrl-C/SIGTERM (graceful: running steps finish, unfinished jobs
                                                are handed back) or, with --exit-when-idle, until no job is
                                                running or runnable now; prints '<job> <status>' per finished job
+                                               (--dashboard: and serve the dashboard, as below)
+              dashboard [--port N] [--bind ADDR] [--token T]
+                                               serve the web dashboard on this database until Ctrl-C
+                                               (default http://127.0.0.1:7070/; --port 0 = any free port;
+                                               any --bind but loopback needs --token); prints its address
               list                             the newest jobs
               status JOB                       a job and its steps
               logs JOB                         a job's log: time, level, step, message
@@ -124,7 +133,7 @@ public final class StepwiseCli {
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
-    private static final String COMMANDS = "run, submit, worker, list, status, logs, manifest, cancel, retry, resume, recipes, config";
+    private static final String COMMANDS = "run, submit, worker, dashboard, list, status, logs, manifest, cancel, retry, resume, recipes, config";
     private static final List<DocumentKind> CONFIG_KINDS = List.of(DocumentKind.PROMPT, DocumentKind.PRESET, DocumentKind.PROVIDER);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -222,6 +231,7 @@ public final class StepwiseCli {
             }
             case "submit" -> submit(a);
             case "worker" -> worker(a, stop);
+            case "dashboard" -> dashboard(a, stop);
             case "list" -> {
                 a.expectOperands(0, "list");
                 try (Session s = open(a.db, false)) {
@@ -288,7 +298,8 @@ public final class StepwiseCli {
     private static final String SUBMIT_USAGE =
             "submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]";
     private static final String WORKER_USAGE =
-            "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]";
+            "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle] [--dashboard [--port N] [--bind ADDR] [--token T]]";
+    private static final String DASHBOARD_USAGE = "dashboard [--port N] [--bind ADDR] [--token T]";
     /** {@code +30s}: a run-at relative to now. */
     private static final Pattern RELATIVE = Pattern.compile("\\+(\\d{1,9})(ms|s|m|h|d)");
 
@@ -404,10 +415,14 @@ public final class StepwiseCli {
         AtomicInteger exit = new AtomicInteger(EXIT_COMPLETED);
         stop.attach(options.shutdownGrace(), exit, out, err);
         Session s = null;
+        Dashboard dashboard = null;
         boolean closed = false;
         try {
             s = open(a.db, true, UnaryOperator.identity(), printer);
             Workers workers = s.engine.startWorkers(options);
+            if (a.dashboard) {
+                dashboard = startDashboard(a, s.engine);
+            }
             err.println("worker: " + options.count() + (options.count() == 1 ? " worker" : " workers") + " on "
                     + a.db.toAbsolutePath().normalize() + " (poll " + options.pollInterval().toMillis() + " ms, grace "
                     + options.shutdownGrace().toSeconds() + " s" + (options.recipeLimits().isEmpty() ? "" : ", limits " + options.recipeLimits())
@@ -433,6 +448,9 @@ public final class StepwiseCli {
             // the close would not wait for the running steps.
             try {
                 closed = true;
+                if (dashboard != null) {
+                    dashboard.close();
+                }
                 s.close();
             } finally {
                 if (interrupted) {
@@ -445,6 +463,9 @@ public final class StepwiseCli {
             exit.set(EXIT_FAILED);
             throw e;
         } finally {
+            if (dashboard != null && !closed) {
+                dashboard.close();
+            }
             if (s != null && !closed) {
                 s.close();
             }
@@ -452,6 +473,57 @@ public final class StepwiseCli {
             err.flush();
             stop.detach();
         }
+    }
+
+    /**
+     * Serves the dashboard on the database until {@code stop} is requested (Ctrl-C, SIGTERM) or
+     * the thread is interrupted. Jobs created or retried on the page are run by workers
+     * ({@code worker}, or {@code worker --dashboard} for both in one process).
+     */
+    private int dashboard(Args a, StopSignal stop) {
+        a.expectOperands(0, DASHBOARD_USAGE);
+        AtomicInteger exit = new AtomicInteger(EXIT_COMPLETED);
+        stop.attach(Duration.ZERO, exit, out, err);
+        try (Session s = open(a.db, true); Dashboard dashboard = startDashboard(a, s.engine)) {
+            err.println("dashboard: stop with Ctrl-C; jobs created or retried there run on a worker ('worker', or 'worker --dashboard')");
+            err.flush();
+            try {
+                while (!stop.await(500)) {
+                    // serving on the dashboard's own threads
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            err.println("dashboard: stopped");
+            return EXIT_COMPLETED;
+        } catch (RuntimeException e) {
+            exit.set(EXIT_FAILED);
+            throw e;
+        } finally {
+            out.flush();
+            err.flush();
+            stop.detach();
+        }
+    }
+
+    /** Starts the dashboard of {@code --port}, {@code --bind}, {@code --token}; prints its address on stdout. */
+    private Dashboard startDashboard(Args a, JobEngine engine) {
+        Dashboard.Builder b = Dashboard.builder(engine).port(a.port == null ? Dashboard.DEFAULT_PORT : a.port);
+        if (a.bind != null) {
+            b.bindAddress(a.bind);
+        }
+        if (a.token != null) {
+            b.token(a.token);
+        }
+        Dashboard dashboard;
+        try {
+            dashboard = b.build().start();
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new UsageException(e.getMessage());
+        }
+        out.println("dashboard: " + dashboard.uri());
+        out.flush();
+        return dashboard;
     }
 
     /** Idle: no job is running (here or in another process) and no pending job is runnable now. */
@@ -793,15 +865,21 @@ public final class StepwiseCli {
         Long graceSeconds;
         final Map<String, Integer> limits = new LinkedHashMap<>();
         boolean exitWhenIdle;
+        boolean dashboard;
+        Integer port;
+        String bind;
+        String token;
         boolean help;
         final List<String> operands = new ArrayList<>();
         /** Options given, for {@link #checkOptionsBelong()}. */
         final List<String> given = new ArrayList<>();
 
         private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
-                "--workers", "--poll", "--grace", "--limit");
+                "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token");
         private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
-        private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle");
+        private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle",
+                "--dashboard");
+        private static final List<String> DASHBOARD_ONLY = List.of("--port", "--bind", "--token");
 
         static Args parse(String[] argv) {
             Args a = new Args();
@@ -818,6 +896,9 @@ public final class StepwiseCli {
                 } else if (arg.equals("--exit-when-idle")) {
                     a.given.add(arg);
                     a.exitWhenIdle = true;
+                } else if (arg.equals("--dashboard")) {
+                    a.given.add(arg);
+                    a.dashboard = true;
                 } else if (arg.equals("--help") || arg.equals("-h")) {
                     a.help = true;
                 } else if (arg.startsWith("-") && arg.length() > 1) {
@@ -832,7 +913,8 @@ public final class StepwiseCli {
         }
 
         private void option(String name, String value) {
-            if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name)) && !name.equals("--limit") && given.contains(name)) {
+            if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name) || DASHBOARD_ONLY.contains(name))
+                    && !name.equals("--limit") && given.contains(name)) {
                 throw new UsageException(name + " given twice");
             }
             given.add(name);
@@ -850,6 +932,21 @@ public final class StepwiseCli {
                         throw new UsageException("--key must be 1-200 characters, not blank");
                     }
                     key = value;
+                    return;
+                }
+                case "--port" -> {
+                    port = (int) number(name, value, 0, 65_535, "a port from 0 to 65535 (0 = any free port)");
+                    return;
+                }
+                case "--bind" -> {
+                    if (value.isBlank()) {
+                        throw new UsageException("--bind needs an address, e.g. 127.0.0.1");
+                    }
+                    bind = value.strip();
+                    return;
+                }
+                case "--token" -> {
+                    token = value;
                     return;
                 }
                 case "--workers" -> {
@@ -929,6 +1026,9 @@ public final class StepwiseCli {
                 }
                 if (WORKER_ONLY.contains(o) && !"worker".equals(command)) {
                     throw new UsageException(o + " is only for 'worker'");
+                }
+                if (DASHBOARD_ONLY.contains(o) && !"dashboard".equals(command) && !("worker".equals(command) && dashboard)) {
+                    throw new UsageException(o + " is only for 'dashboard' and 'worker --dashboard'");
                 }
             }
         }
