@@ -31,7 +31,9 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -161,6 +163,22 @@ public final class DashboardApi {
         List<String> p = segments(request.path());
         return request.method().equals("GET")
                 && (p.equals(List.of("events")) || (p.size() == 3 && p.get(0).equals("jobs") && p.get(2).equals("events")));
+    }
+
+    /**
+     * Checks an event-stream request before its answer starts: an unknown job or a malformed
+     * parameter is refused as {@link #handle} would refuse it.
+     *
+     * @param request the request ({@link #isEventStream} is true)
+     * @return the error answer, or empty when the stream can start
+     */
+    public Optional<ApiResponse> checkStream(ApiRequest request) {
+        List<String> p = segments(request.path());
+        ApiResponse probe = handle(p.size() == 3
+                ? new ApiRequest("GET", "/api/jobs/" + p.get(1) + "/logs", Map.of("after", request.query().getOrDefault("after", "0"),
+                        "limit", "1"), request.headers(), null)
+                : new ApiRequest("GET", "/api/jobs", request.query(), Map.of(), null));
+        return probe.status() == 200 ? Optional.empty() : Optional.of(probe);
     }
 
     /**
@@ -461,9 +479,9 @@ public final class DashboardApi {
         byte[] bytes = JSON.writeValueAsBytes(body);
         String etag = etag(bytes);
         if (r.header("If-None-Match").map(h -> h.contains(etag)).orElse(false)) {
-            return new ApiResponse(304, ApiResponse.JSON_TYPE, java.util.Map.of("ETag", etag), null);
+            return new ApiResponse(304, ApiResponse.JSON_TYPE, Map.of("ETag", etag), null);
         }
-        return new ApiResponse(200, ApiResponse.JSON_TYPE, java.util.Map.of("ETag", etag), bytes);
+        return new ApiResponse(200, ApiResponse.JSON_TYPE, Map.of("ETag", etag), bytes);
     }
 
     /**

@@ -533,6 +533,22 @@ class DashboardApiHttpTest {
     }
 
     @Test
+    void theListStreamSendsTheListAndStreamsOfUnknownJobsOrBadParametersAreRefused() {
+        Job job = completed("quick", "{}");
+
+        String text = http.streamUntil("/api/events?status=completed", "\"has_more\"");
+
+        assertTrue(text.startsWith("HTTP/1.1 200"), text);
+        assertTrue(text.contains("event: jobs") && text.contains(job.id()), text);
+        String unknown = http.raw("GET /api/jobs/NOPE/events HTTP/1.1\r\nHost: localhost:" + f.dashboard.port()
+                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(unknown.startsWith("HTTP/1.1 404"), unknown);
+        String bad = http.raw("GET /api/events?status=done HTTP/1.1\r\nHost: localhost:" + f.dashboard.port()
+                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(bad.startsWith("HTTP/1.1 400"), bad);
+    }
+
+    @Test
     void handleAnswersWithoutAnyServer() {
         DashboardApi api = new DashboardApi(f.engine);
         Job job = completed("quick", "{}");

@@ -281,6 +281,30 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void withATokenThePageAsksForItOnceAndPollsEveryTwoSeconds(@TempDir Path other) {
+        String token = "browser-token-0123456789";
+        try (DashboardFixture t = DashboardFixture.start(other, b -> b.token(token)).withWorkers()) {
+            Job job = t.create("pipeline", "{\"name\":\"Ada\"}");
+            browser.go(t.url() + "/#/jobs/" + job.id());
+            browser.until("the token form", d -> d.findElements(By.id("token-input")).isEmpty() ? null : true);
+            browser.find("#token-input").sendKeys(token);
+            browser.find("#token-form button").click();
+
+            browser.waitForStep("hold", "running");
+            browser.until("the polling indicator", d -> text("#live").equals("polling every 2 s") ? true : null);
+            browser.js("window.__stepwiseMarker = 'same page';");
+            t.open("hold");
+            browser.waitForJob("completed");
+            browser.waitForStep("greet", "success");
+            browser.until("the idle indicator", d -> text("#live").startsWith("idle") ? true : null);
+            assertEquals("same page", browser.js("return window.__stepwiseMarker;"));
+            assertTrue(text("#log-rows").contains("hold passed its gate"));
+        } finally {
+            browser.js("sessionStorage.clear();");
+        }
+    }
+
+    @Test
     void aGraphRecipeIsLaidOutAsAGraph() {
         Job job = f.create("graph", "{}");
         openJob(job.id());

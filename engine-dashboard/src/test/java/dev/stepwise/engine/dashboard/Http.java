@@ -101,6 +101,26 @@ final class Http {
         }
     }
 
+    /** Reads an event stream until {@code marker} appears (then closes it); the text so far. */
+    String streamUntil(String path, String marker) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port
+                    + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = s.getInputStream();
+            StringBuilder text = new StringBuilder();
+            byte[] buf = new byte[8192];
+            int n;
+            while (text.indexOf(marker) < 0 && (n = in.read(buf)) > 0) {
+                text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+            seen.add(text.toString());
+            return text.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Reads an event stream until it ends; at most {@code maxBytes}. */
     String stream(String path, int maxBytes) {
         try (Socket s = new Socket("127.0.0.1", port)) {

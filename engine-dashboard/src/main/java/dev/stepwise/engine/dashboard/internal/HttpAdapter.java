@@ -117,6 +117,11 @@ public final class HttpAdapter implements HttpHandler {
     }
 
     private void stream(HttpExchange ex, ApiRequest request) throws IOException {
+        Optional<ApiResponse> refused = api.checkStream(request);
+        if (refused.isPresent()) {
+            send(ex, refused.get());
+            return;
+        }
         if (streams.incrementAndGet() > maxStreams) {
             streams.decrementAndGet();
             send(ex, ApiResponse.error(503, "too many event streams (" + maxStreams + "); poll instead"));
