@@ -40,7 +40,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs] [--sync normal|full|both]
  * </pre>
  *
  * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
@@ -53,7 +53,7 @@ public final class Bench {
     }
 
     private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal",
-            "dashboard");
+            "dashboard", "dashboard-logs");
 
     private final boolean quick;
     private final int reps;
@@ -123,9 +123,11 @@ public final class Bench {
         if (only.contains("wal")) {
             bench.walPages();
         }
-        if (only.contains("dashboard")) {
+        if (only.contains("dashboard") || only.contains("dashboard-logs")) {
             DashboardBench dashboards = new DashboardBench(bench.quick, bench.reps, bench.syncs, bench.rows);
-            dashboards.pollingWhileWorkersRun();
+            if (only.contains("dashboard")) {
+                dashboards.pollingWhileWorkersRun();
+            }
             dashboards.logPoll();
         }
         String table = bench.table();

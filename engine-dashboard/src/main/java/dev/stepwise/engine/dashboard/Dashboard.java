@@ -49,6 +49,11 @@ public final class Dashboard implements AutoCloseable {
     public static final int DEFAULT_THREADS = 8;
     /** Default most event streams at once; beyond, the page polls every 2 s instead. */
     public static final int DEFAULT_MAX_STREAMS = 4;
+    /**
+     * The JDK HTTP server's switch for TCP_NODELAY. {@link #start()} sets it to {@code true} when
+     * the host has not set it (it is read once per JVM, when the first JDK HTTP server starts).
+     */
+    public static final String NO_DELAY_PROPERTY = "sun.net.httpserver.nodelay";
     /** Shortest token accepted. */
     public static final int MIN_TOKEN_LENGTH = 16;
 
@@ -95,6 +100,11 @@ public final class Dashboard implements AutoCloseable {
         synchronized (lock) {
             if (server != null) {
                 throw new IllegalStateException("this dashboard was started already");
+            }
+            if (System.getProperty(NO_DELAY_PROPERTY) == null) {
+                // Small answers are written as headers then body; without TCP_NODELAY the second
+                // write waits for the client's delayed ACK (~40 ms a poll on Linux).
+                System.setProperty(NO_DELAY_PROPERTY, "true");
             }
             AccessPolicy policy = new AccessPolicy(bind, token);
             DashboardApi api = new DashboardApi(engine, streamInterval, DashboardApi.DEFAULT_STREAM_LIFETIME);
