@@ -25,9 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
  * @param steps     one entry per step, in recipe order
  * @param output    the job's output (the last step's output once completed), or null
  * @param metrics   totals
+ * @param retries   every retry from a step ({@code JobEngine.retryFrom}), oldest first; written as
+ *                  {@code retries} only when there is one
  */
 public record Manifest(String version, String jobId, JobStatus status, Instant createdAt, Instant updatedAt,
-        JsonNode input, JsonNode snapshots, List<StepEntry> steps, JsonNode output, Metrics metrics) {
+        JsonNode input, JsonNode snapshots, List<StepEntry> steps, JsonNode output, Metrics metrics, List<Retry> retries) {
 
     /** The manifest contract version this library writes. */
     public static final String VERSION = "1.0.0";
@@ -46,6 +48,52 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(metrics, "metrics");
         steps = List.copyOf(steps);
+        retries = retries == null ? List.of() : List.copyOf(retries);
+    }
+
+    /**
+     * One retry of the job from a step: that step and every step downstream of it were reset
+     * (their checkpoints dropped) and the job handed back {@code pending}.
+     *
+     * @param at             when it was asked for
+     * @param fromStep       the step it was retried from
+     * @param resetSteps     the steps reset: {@code fromStep} and its downstream steps, in recipe order
+     * @param previousStatus the job's status before the retry
+     */
+    public record Retry(Instant at, String fromStep, List<String> resetSteps, JobStatus previousStatus) {
+        /** Validates and copies. */
+        public Retry {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(fromStep, "fromStep");
+            Objects.requireNonNull(previousStatus, "previousStatus");
+            resetSteps = List.copyOf(resetSteps);
+            if (!resetSteps.contains(fromStep)) {
+                throw new IllegalArgumentException("resetSteps must contain fromStep '" + fromStep + "', was " + resetSteps);
+            }
+        }
+
+        /** @return {@code {at, from_step, reset_steps, previous_status}} */
+        public ObjectNode toJson() {
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
+            n.put("at", at.toString());
+            n.put("from_step", fromStep);
+            ArrayNode keys = n.putArray("reset_steps");
+            resetSteps.forEach(keys::add);
+            n.put("previous_status", previousStatus.value());
+            return n;
+        }
+
+        /**
+         * @param json what {@link #toJson()} wrote
+         * @return the retry
+         * @throws IllegalArgumentException if a field is missing or malformed
+         */
+        public static Retry fromJson(JsonNode json) {
+            List<String> keys = new ArrayList<>();
+            json.required("reset_steps").forEach(k -> keys.add(k.asString()));
+            return new Retry(Instant.parse(json.required("at").asString()), json.required("from_step").asString(), keys,
+                    JobStatus.fromValue(json.required("previous_status").asString()));
+        }
     }
 
     /**
@@ -125,6 +173,10 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         ObjectNode m = root.putObject("metrics");
         putNumber(m, "total_duration_ms", metrics.totalDurationMs());
         m.put("step_count", metrics.stepCount());
+        if (!retries.isEmpty()) {
+            ArrayNode r = root.putArray("retries");
+            retries.forEach(x -> r.add(x.toJson()));
+        }
         return root;
     }
 
@@ -154,11 +206,13 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                         ArtifactRef.findIn(n.get("artifacts")), text(n.get("cached_from"))));
             }
             JsonNode m = json.required("metrics");
+            List<Retry> retries = new ArrayList<>();
+            json.path("retries").forEach(r -> retries.add(Retry.fromJson(r)));
             return new Manifest(json.required("version").asString(), json.required("job_id").asString(),
                     JobStatus.fromValue(json.path("status").asString("pending")), instant(json.required("created_at")),
                     instant(json.required("updated_at")), json.required("input"), json.required("snapshots"), steps,
                     nullable(json.get("output")),
-                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()));
+                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()), retries);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a valid manifest: " + e.getMessage(), e);
         }

@@ -40,7 +40,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,workers,overhead,growth,commits,wal] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs] [--sync normal|full|both]
  * </pre>
  *
  * <p>Not JMH: a plain harness with one JIT warm-up pass, then at least 3 repetitions per
@@ -52,7 +52,8 @@ public final class Bench {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
 
-    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal");
+    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal",
+            "dashboard", "dashboard-logs");
 
     private final boolean quick;
     private final int reps;
@@ -124,6 +125,13 @@ public final class Bench {
         }
         if (only.contains("wal")) {
             bench.walPages();
+        }
+        if (only.contains("dashboard") || only.contains("dashboard-logs")) {
+            DashboardBench dashboards = new DashboardBench(bench.quick, bench.reps, bench.syncs, bench.rows);
+            if (only.contains("dashboard")) {
+                dashboards.pollingWhileWorkersRun();
+            }
+            dashboards.logPoll();
         }
         String table = bench.table();
         System.out.print(table);
@@ -213,28 +221,49 @@ public final class Bench {
     }
 
     private static double workersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+        return workersRep(sync, jobs, steps, count, (engine, ids) -> () -> { });
+    }
+
+    /** What runs beside the workers of one repetition (started before the timer, closed after it). */
+    interface Sidecar {
+        /**
+         * @param engine the engine the workers will use
+         * @param jobIds the submitted jobs, in order
+         * @return what to close once the workers are done
+         */
+        AutoCloseable start(JobEngine engine, List<String> jobIds) throws Exception;
+    }
+
+    static double workersRep(Synchronous sync, int jobs, int steps, int count, Sidecar sidecar) throws Exception {
         Path dir = Files.createTempDirectory("stepwise-bench-");
         try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
                 JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
             JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            List<String> ids = new ArrayList<>(jobs);
             for (int j = 0; j < jobs; j++) {
-                engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
+                ids.add(engine.submit("bench-s" + steps, input, SubmitOptions.defaults()).job().id());
             }
-            long t0 = System.nanoTime();
-            try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(count))) {
-                while (w.jobsRun() < jobs) {
-                    Thread.sleep(1);
-                }
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                List<Job> left = engine.jobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING,
-                        JobStatus.FAILED), 10));
-                if (!left.isEmpty()) {
-                    throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
-                }
-                return elapsed;
+            try (AutoCloseable beside = sidecar.start(engine, ids)) {
+                return timedWorkers(engine, jobs, count);
             }
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    private static double timedWorkers(JobEngine engine, int jobs, int count) throws Exception {
+        long t0 = System.nanoTime();
+        try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(count))) {
+            while (w.jobsRun() < jobs) {
+                Thread.sleep(1);
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            List<Job> left = engine.jobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING,
+                    JobStatus.FAILED), 10));
+            if (!left.isEmpty()) {
+                throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
+            }
+            return elapsed;
         }
     }
 
@@ -498,7 +527,7 @@ public final class Bench {
         return ctx -> JsonNodeFactory.instance.objectNode();
     }
 
-    private static JobEngine engine(SqliteJobStore store, int steps, RunListener listener, Step step) {
+    static JobEngine engine(SqliteJobStore store, int steps, RunListener listener, Step step) {
         Recipe.Builder recipe = Recipe.builder("bench-s" + steps);
         for (int i = 0; i < steps; i++) {
             recipe.step("s" + i, "work");
@@ -541,6 +570,10 @@ public final class Bench {
 
     private static List<Double> rate(List<Double> seconds, int count) {
         return seconds.stream().map(s -> count / s).toList();
+    }
+
+    static List<Double> rates(List<Double> seconds, int count) {
+        return rate(seconds, count);
     }
 
     private void row(String workload, Synchronous sync, String shape, String unit, List<Double> xs, String fmt, String note) {

@@ -23,6 +23,7 @@ import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.EngineThreads;
 import dev.stepwise.engine.core.internal.JobCreator;
 import dev.stepwise.engine.core.internal.Manifests;
+import dev.stepwise.engine.core.internal.Retries;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
 import java.time.Duration;
@@ -76,6 +77,7 @@ public final class JobEngine implements AutoCloseable {
     private final EngineThreads threads;
     private final RecipeCatalog catalog;
     private final JobCreator creator;
+    private final Retries retries;
     private final List<Workers> workers = new CopyOnWriteArrayList<>();
 
     JobEngine(EngineServices services, EngineThreads threads, RecipeCatalog catalog) {
@@ -83,6 +85,7 @@ public final class JobEngine implements AutoCloseable {
         this.threads = threads;
         this.catalog = catalog;
         this.creator = new JobCreator(services);
+        this.retries = new Retries(services);
     }
 
     /**
@@ -244,22 +247,26 @@ public final class JobEngine implements AutoCloseable {
      * @throws IllegalTransitionException if it is not failed or cancelled
      */
     public Job retry(String jobId) {
-        Job job = job(jobId);
-        if (job.status() != JobStatus.FAILED && job.status() != JobStatus.CANCELLED) {
-            throw new IllegalTransitionException(jobId, job.status(), JobStatus.PENDING,
-                    "only failed or cancelled jobs can be retried");
-        }
-        Instant now = services.now();
-        Job pending = job.toBuilder().status(JobStatus.PENDING).finishedAt(null).updatedAt(now).cancelRequested(false)
-                .build();
-        try {
-            services.store().write(new JobWrite(pending, new WriteGuard.Status(job.epoch(), job.status()), List.of(),
-                    List.of(log(jobId, LogLevel.INFO, "job retried (was " + job.status() + ")")), false, true));
-        } catch (WriteConflictException e) {
-            throw new IllegalTransitionException(jobId, job(jobId).status(), JobStatus.PENDING,
-                    "it changed while retrying it; read it again");
-        }
-        return pending;
+        return retries.retry(jobId);
+    }
+
+    /**
+     * Retries one step: moves a {@code completed}, {@code failed} or {@code cancelled} job back
+     * to {@code pending} with the checkpoints of {@code stepKey} and of every step downstream of
+     * it dropped, in one guarded write, so its next run re-executes them (even when their inputs
+     * did not change) and reuses the checkpoints upstream. Downstream: every later step of a
+     * sequential recipe; every step depending on it, directly or not, in a recipe with
+     * {@code depends_on}. Recorded in the job's log and in its manifest ({@code retries}).
+     *
+     * @param jobId   the job
+     * @param stepKey the step to re-run from
+     * @return the job, {@code pending}
+     * @throws UnknownJobException        if there is no such job
+     * @throws dev.stepwise.engine.api.UnknownStepException if the job has no such step
+     * @throws IllegalTransitionException if it is pending or running (nothing written)
+     */
+    public Job retryFrom(String jobId, String stepKey) {
+        return retries.retryFrom(jobId, stepKey);
     }
 
     /**

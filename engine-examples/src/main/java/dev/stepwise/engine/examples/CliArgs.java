@@ -34,9 +34,11 @@ final class CliArgs {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
-            "--workers", "--poll", "--grace", "--limit");
+            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token");
     private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
-    private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle");
+    private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle",
+            "--dashboard");
+    private static final List<String> DASHBOARD_ONLY = List.of("--port", "--bind", "--token");
 
     Path db = StepwiseCli.DEFAULT_DB;
     String command;
@@ -50,6 +52,10 @@ final class CliArgs {
     Long graceSeconds;
     final Map<String, Integer> limits = new LinkedHashMap<>();
     boolean exitWhenIdle;
+    boolean dashboard;
+    Integer port;
+    String bind;
+    String token;
     boolean help;
     final List<String> operands = new ArrayList<>();
     /** Options given, for {@link #checkOptionsBelong()}. */
@@ -78,6 +84,9 @@ final class CliArgs {
             } else if (arg.equals("--exit-when-idle")) {
                 a.given.add(arg);
                 a.exitWhenIdle = true;
+            } else if (arg.equals("--dashboard")) {
+                a.given.add(arg);
+                a.dashboard = true;
             } else if (arg.equals("--help") || arg.equals("-h")) {
                 a.help = true;
             } else if (arg.startsWith("-") && arg.length() > 1) {
@@ -92,7 +101,8 @@ final class CliArgs {
     }
 
     private void option(String name, String value) {
-        if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name)) && !name.equals("--limit") && given.contains(name)) {
+        if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name) || DASHBOARD_ONLY.contains(name))
+                && !name.equals("--limit") && given.contains(name)) {
             throw new UsageException(name + " given twice");
         }
         given.add(name);
@@ -122,6 +132,21 @@ final class CliArgs {
             }
             case "--grace" -> {
                 graceSeconds = number(name, value, 0, 86_400, "seconds from 0 to 86400");
+                return;
+            }
+            case "--port" -> {
+                port = (int) number(name, value, 0, 65_535, "a port from 0 to 65535 (0 = any free port)");
+                return;
+            }
+            case "--bind" -> {
+                if (value.isBlank()) {
+                    throw new UsageException("--bind needs an address, e.g. 127.0.0.1");
+                }
+                bind = value.strip();
+                return;
+            }
+            case "--token" -> {
+                token = value;
                 return;
             }
             case "--limit" -> {
@@ -196,6 +221,9 @@ final class CliArgs {
             }
             if (WORKER_ONLY.contains(o) && !"worker".equals(command)) {
                 throw new UsageException(o + " is only for 'worker'");
+            }
+            if (DASHBOARD_ONLY.contains(o) && !"dashboard".equals(command) && !("worker".equals(command) && dashboard)) {
+                throw new UsageException(o + " is only for 'dashboard' and 'worker --dashboard'");
             }
         }
     }

@@ -24,6 +24,8 @@ import java.time.Clock;
  * stepwise [--db PATH] run RECIPE [--version N] [--input JSON|@FILE]
  * stepwise [--db PATH] submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]
  * stepwise [--db PATH] worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
+ *                               [--dashboard [--port N] [--bind ADDR] [--token T]]
+ * stepwise [--db PATH] dashboard [--port N] [--bind ADDR] [--token T]
  * stepwise [--db PATH] list | status JOB | logs JOB | manifest JOB | cancel JOB | retry JOB | resume JOB
  * stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE
  * stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE
@@ -64,10 +66,16 @@ public final class StepwiseCli {
                                                queue a job for the workers; prints its id (the existing job's id
                                                when --key was used before). +DURATION: +500ms, +30s, +5m, +2h, +1d
               worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
+                     [--dashboard [--port N] [--bind ADDR] [--token T]]
                                                run queued jobs (default 1 worker, poll 500 ms, grace 30 s) until
                                                Ctrl-C/SIGTERM (graceful: running steps finish, unfinished jobs
                                                are handed back) or, with --exit-when-idle, until no job is
                                                running or runnable now; prints '<job> <status>' per finished job
+                                               (--dashboard: and serve the dashboard, as below)
+              dashboard [--port N] [--bind ADDR] [--token T]
+                                               serve the web dashboard on this database until Ctrl-C
+                                               (default http://127.0.0.1:7070/; --port 0 = any free port;
+                                               any --bind but loopback needs --token); prints its address
               list                             the newest jobs
               status JOB                       a job and its steps
               logs JOB                         a job's log: time, level, step, message
@@ -85,7 +93,7 @@ public final class StepwiseCli {
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
-    private static final String COMMANDS = "run, submit, worker, list, status, logs, manifest, cancel, retry, resume, recipes, config";
+    private static final String COMMANDS = "run, submit, worker, dashboard, list, status, logs, manifest, cancel, retry, resume, recipes, config";
 
     private StepwiseCli() {
     }
@@ -148,6 +156,7 @@ public final class StepwiseCli {
         Command group = switch (a.command) {
             case "run", "submit", "list", "status", "logs", "manifest", "cancel", "retry", "resume" -> new JobCommands(ctx);
             case "worker" -> new WorkerCommand(ctx);
+            case "dashboard" -> new DashboardCommand(ctx);
             case "recipes" -> new RecipeCommands(ctx);
             case "config" -> new ConfigCommands(ctx);
             default -> throw new UsageException("unknown command '" + a.command + "'; commands: " + COMMANDS

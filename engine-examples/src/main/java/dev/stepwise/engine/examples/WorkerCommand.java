@@ -11,6 +11,7 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
+import dev.stepwise.engine.dashboard.Dashboard;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,8 @@ import java.util.function.Function;
  */
 final class WorkerCommand implements Command {
     private static final String WORKER_USAGE =
-            "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]";
+            "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]"
+                    + " [--dashboard [--port N] [--bind ADDR] [--token T]]";
     /** Most active jobs read to decide whether the queue is idle. */
     private static final int IDLE_CHECK_LIMIT = 10_000;
 
@@ -57,9 +59,13 @@ final class WorkerCommand implements Command {
         AtomicInteger exit = new AtomicInteger(EXIT_COMPLETED);
         stop.attach(options.shutdownGrace(), exit, out, err);
         Session s = null;
+        Dashboard dashboard = null;
         boolean closed = false;
         try {
             s = Session.open(a.db, true, ctx.clock(), printer());
+            if (a.dashboard) {
+                dashboard = DashboardCommand.start(a, s.engine(), ctx);
+            }
             Workers workers = s.engine().startWorkers(options);
             err.println("worker: " + options.count() + (options.count() == 1 ? " worker" : " workers") + " on "
                     + a.db.toAbsolutePath().normalize() + " (poll " + options.pollInterval().toMillis() + " ms, grace "
@@ -86,6 +92,9 @@ final class WorkerCommand implements Command {
             // the close would not wait for the running steps.
             try {
                 closed = true;
+                if (dashboard != null) {
+                    dashboard.close();
+                }
                 s.close();
             } finally {
                 if (interrupted) {
@@ -98,8 +107,13 @@ final class WorkerCommand implements Command {
             exit.set(EXIT_FAILED);
             throw e;
         } finally {
-            if (s != null && !closed) {
-                s.close();
+            if (!closed) {
+                if (dashboard != null) {
+                    dashboard.close();
+                }
+                if (s != null) {
+                    s.close();
+                }
             }
             out.flush();
             err.flush();

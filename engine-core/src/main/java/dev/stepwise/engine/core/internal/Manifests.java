@@ -71,6 +71,31 @@ public final class Manifests {
      * @return the manifest
      */
     public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots) {
+        return build(job, steps, snapshots, retriesOf(job));
+    }
+
+    /**
+     * @param job a job
+     * @return the retries from a step recorded in its persisted manifest, oldest first
+     */
+    public static List<Manifest.Retry> retriesOf(Job job) {
+        List<Manifest.Retry> out = new ArrayList<>();
+        if (job.manifest() != null) {
+            job.manifest().path("retries").forEach(r -> out.add(Manifest.Retry.fromJson(r)));
+        }
+        return out;
+    }
+
+    /**
+     * Builds the manifest with the given retry history (the job's own, plus a retry being made).
+     *
+     * @param job       the job row
+     * @param steps     its step rows in order
+     * @param snapshots its snapshots
+     * @param retries   its retries from a step, oldest first
+     * @return the manifest
+     */
+    public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots, List<Manifest.Retry> retries) {
         List<Manifest.StepEntry> entries = new ArrayList<>(steps.size());
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
@@ -81,6 +106,6 @@ public final class Manifests {
                 ? steps.get(steps.size() - 1).outputRefs()
                 : null;
         return new Manifest(Manifest.VERSION, job.id(), job.status(), job.createdAt(), job.updatedAt(), job.input(),
-                snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()));
+                snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()), retries);
     }
 }

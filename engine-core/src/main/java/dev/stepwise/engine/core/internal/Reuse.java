@@ -20,10 +20,17 @@ final class Reuse {
 
     private final EngineServices services;
     private final String jobId;
+    private final java.util.Set<String> retriedFrom = new java.util.HashSet<>();
 
-    Reuse(EngineServices services, String jobId) {
+    /**
+     * @param services the engine
+     * @param job      the job as read (its manifest's {@code retries} name the steps a
+     *                 {@code retryFrom} reset: they never take the cache)
+     */
+    Reuse(EngineServices services, dev.stepwise.engine.api.Job job) {
         this.services = services;
-        this.jobId = jobId;
+        this.jobId = job.id();
+        Manifests.retriesOf(job).forEach(r -> retriedFrom.addAll(r.resetSteps()));
     }
 
     /** What to do with a ready step. */
@@ -45,10 +52,11 @@ final class Reuse {
      * @param row         the step as it is
      * @param def         its definition
      * @param hash        its input hash in this run
-     * @param cacheBypass whether the cache must not be used for it (it ran before in this job, or was retried)
-     * @return the decision
+     * @return the decision; the cache is bypassed for a step that ran before in this job (a retry
+     *         of it) or that a {@code retryFrom} reset
      */
-    Decision decide(JobStep row, StepDefinition def, String hash, boolean cacheBypass) {
+    Decision decide(JobStep row, StepDefinition def, String hash) {
+        boolean cacheBypass = row.attempts() > 0 || retriedFrom.contains(def.key());
         Optional<String> note = Optional.empty();
         if (row.status().hasOutput() && hash.equals(row.inputHash()) && row.outputRefs() != null) {
             Optional<String> damaged = damaged(row.outputRefs());

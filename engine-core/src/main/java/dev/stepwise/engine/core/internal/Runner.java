@@ -54,7 +54,7 @@ public final class Runner {
     private Map<String, Step> impls;
     private List<List<Integer>> deps;
     private final StepInputs inputs = new StepInputs();
-    private final Reuse reuse;
+    private Reuse reuse;
     private final Set<Integer> done = new HashSet<>();
     private final Map<Integer, Instant> dueAgain = new HashMap<>();
     private Optional<String> failure = Optional.empty();
@@ -85,7 +85,6 @@ public final class Runner {
         this.claim = claim;
         this.ledger = new JobLedger(services, claim, jobId, handle);
         this.executions = new StepExecutions(jobId, services, handle);
-        this.reuse = new Reuse(services, jobId);
     }
 
     /** @return this run's shared state (cancel and stop signals) */
@@ -108,6 +107,7 @@ public final class Runner {
     public Job run() {
         Job read = claim.load(services, jobId);
         recipe = Manifests.recipeOf(read);
+        reuse = new Reuse(services, read);
         try {
             impls = resolveSteps(recipe);
         } catch (UnknownStepTypeException e) {
@@ -219,7 +219,7 @@ public final class Runner {
                     return toStart;
                 }
                 String hash = inputs.hash(i, def, impls.get(def.key()), ledger.job().input(), deps.get(i), recipe);
-                Reuse.Decision decision = reuse.decide(row, def, hash, row.attempts() > 0);
+                Reuse.Decision decision = reuse.decide(row, def, hash);
                 if (decision instanceof Reuse.Decision.Execute execute) {
                     execute.note().ifPresent(n -> ledger.log(def.key(), row.attempts(), LogLevel.WARN, n + "; running the step again"));
                     if (executions.size() + toStart.size() < maxParallel()) {

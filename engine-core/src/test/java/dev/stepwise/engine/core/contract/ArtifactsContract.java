@@ -282,6 +282,24 @@ public abstract class ArtifactsContract extends StoreContractBase {
         assertEquals(2, speak.attempts());
     }
 
+    @Test
+    void retryFromOfACachedStepExecutesItInsteadOfTakingTheCacheAgain() {
+        JobEngine engine = engine(narration(true));
+        engine.run(engine.createJob("narration", input("x")).id());
+        Job hit = engine.run(engine.createJob("narration", input("x")).id());
+        assertEquals("cache", store.findSteps(hit.id()).get(0).skipReason());
+        assertEquals(1, speaks.get());
+
+        engine.retryFrom(hit.id(), "speak");
+        Job end = engine.run(hit.id());
+        assertEquals(JobStatus.COMPLETED, end.status());
+        assertEquals(2, speaks.get(), "retryFrom re-executes the step even though a cache entry exists");
+        JobStep speak = store.findSteps(hit.id()).get(0);
+        assertEquals(StepStatus.SUCCESS, speak.status());
+        assertNull(speak.cachedFrom());
+        assertValidManifest(engine.manifest(hit.id()));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private List<String> logOf(String jobId) {
