@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
@@ -29,16 +30,17 @@ import tools.jackson.databind.json.JsonMapper;
  * give instead.
  */
 final class CliArgs {
-    /** {@code +30s}: a run-at relative to now. */
-    private static final Pattern RELATIVE = Pattern.compile("\\+(\\d{1,9})(ms|s|m|h|d)");
+    /** {@code 30s}: a duration ({@code +30s} is a run-at relative to now). */
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
-            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token");
+            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token", "--older-than", "--out", "--index");
     private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
     private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle",
             "--dashboard");
     private static final List<String> DASHBOARD_ONLY = List.of("--port", "--bind", "--token");
+    private static final List<String> ARTIFACT_ONLY = List.of("--out", "--index");
 
     Path db = StepwiseCli.DEFAULT_DB;
     String command;
@@ -50,6 +52,9 @@ final class CliArgs {
     Integer workers;
     Long pollMs;
     Long graceSeconds;
+    String olderThan;
+    Path out;
+    Integer index;
     final Map<String, Integer> limits = new LinkedHashMap<>();
     boolean exitWhenIdle;
     boolean dashboard;
@@ -101,8 +106,8 @@ final class CliArgs {
     }
 
     private void option(String name, String value) {
-        if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name) || DASHBOARD_ONLY.contains(name))
-                && !name.equals("--limit") && given.contains(name)) {
+        if ((SUBMIT_ONLY.contains(name) || WORKER_ONLY.contains(name) || DASHBOARD_ONLY.contains(name)
+                || ARTIFACT_ONLY.contains(name) || name.equals("--older-than")) && !name.equals("--limit") && given.contains(name)) {
             throw new UsageException(name + " given twice");
         }
         given.add(name);
@@ -149,6 +154,18 @@ final class CliArgs {
                 token = value;
                 return;
             }
+            case "--older-than" -> {
+                olderThan = value;
+                return;
+            }
+            case "--out" -> {
+                out = path(name, value);
+                return;
+            }
+            case "--index" -> {
+                index = (int) number(name, value, 0, Integer.MAX_VALUE, "a whole number >= 0 (0 is the step's first artifact)");
+                return;
+            }
             case "--limit" -> {
                 int eq = value.lastIndexOf('=');
                 String slug = eq < 0 ? "" : value.substring(0, eq).strip();
@@ -165,14 +182,7 @@ final class CliArgs {
             }
         }
         if (name.equals("--db")) {
-            if (value.isBlank()) {
-                throw new UsageException("--db needs a file path");
-            }
-            try {
-                db = Path.of(value);
-            } catch (InvalidPathException e) {
-                throw new UsageException("--db '" + value + "' is not a valid path");
-            }
+            db = path(name, value);
         } else if (name.equals("--version")) {
             if (version != null) {
                 throw new UsageException("--version given twice");
@@ -190,6 +200,17 @@ final class CliArgs {
                 throw new UsageException("--input given twice");
             }
             input = value;
+        }
+    }
+
+    private static Path path(String name, String value) {
+        if (value.isBlank()) {
+            throw new UsageException(name + " needs a file path");
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException(name + " '" + value + "' is not a valid path");
         }
     }
 
@@ -225,6 +246,12 @@ final class CliArgs {
             if (DASHBOARD_ONLY.contains(o) && !"dashboard".equals(command) && !("worker".equals(command) && dashboard)) {
                 throw new UsageException(o + " is only for 'dashboard' and 'worker --dashboard'");
             }
+            if (ARTIFACT_ONLY.contains(o) && !"artifact".equals(command)) {
+                throw new UsageException(o + " is only for 'artifact'");
+            }
+            if (o.equals("--older-than") && !"artifacts".equals(command)) {
+                throw new UsageException(o + " is only for 'artifacts gc'");
+            }
         }
     }
 
@@ -242,17 +269,12 @@ final class CliArgs {
 
     /** Parses {@code --run-at}: an ISO-8601 instant or date-time with offset, or {@code +N} ms/s/m/h/d from now. */
     static Instant parseRunAt(String raw, Instant now) {
-        Matcher m = RELATIVE.matcher(raw.strip());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-            return now.plus(d);
+        String s = raw.strip();
+        if (s.startsWith("+")) {
+            Optional<Duration> d = duration(s.substring(1));
+            if (d.isPresent()) {
+                return now.plus(d.get());
+            }
         }
         try {
             return Instant.parse(raw.strip());
@@ -264,6 +286,34 @@ final class CliArgs {
                         + " like +30s, +5m, +2h, +1d, +500ms; was '" + raw + "'");
             }
         }
+    }
+
+    /**
+     * Parses a duration option such as {@code --older-than}: N followed by ms, s, m, h or d.
+     *
+     * @param raw  the option's value
+     * @param name the option, for the message
+     * @return the duration
+     * @throws UsageException if it is not of that form
+     */
+    static Duration parseDuration(String raw, String name) {
+        return duration(raw.strip()).orElseThrow(() -> new UsageException(name + " must be a duration like 30s, 5m, 2h, 1d"
+                + " or 500ms; was '" + raw + "'"));
+    }
+
+    private static Optional<Duration> duration(String s) {
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long n = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        });
     }
 
     /**

@@ -29,21 +29,22 @@ import java.time.Clock;
  * stepwise [--db PATH] list | status JOB | logs JOB | manifest JOB | cancel JOB | retry JOB | resume JOB
  * stepwise [--db PATH] recipes list | recipes show SLUG [--version N] | recipes publish FILE
  * stepwise [--db PATH] config list | config set KIND KEY JSON|@FILE
+ * stepwise [--db PATH] artifacts gc [--older-than DURATION] | artifact JOB STEP [--out FILE] [--index N]
  * </pre>
  *
  * <p>One class per command group ({@link JobCommands}, {@link WorkerCommand},
- * {@link RecipeCommands}, {@link ConfigCommands}) and one for the command line
+ * {@link RecipeCommands}, {@link ConfigCommands}, {@link ArtifactCommands}) and one for the command line
  * ({@link CliArgs}); this class reads the time only through the {@link Clock} it hands down.
  *
  * <p>Exit codes: {@value #EXIT_COMPLETED} completed (or the command succeeded),
- * {@value #EXIT_FAILED} the job failed (or is busy elsewhere), {@value #EXIT_USAGE} bad usage or
+ * {@value #EXIT_FAILED} the job failed (or is busy elsewhere, or an artifact is missing or corrupt), {@value #EXIT_USAGE} bad usage or
  * input, {@value #EXIT_CANCELLED} the job was cancelled. Errors are one line on stderr,
  * starting with {@code error:}.
  */
 public final class StepwiseCli {
     /** The job completed, or a command that runs no job succeeded. */
     public static final int EXIT_COMPLETED = 0;
-    /** The job failed, its lease is held by a live runner, or the store failed. */
+    /** The job failed, its lease is held by a live runner, an artifact is missing or corrupt, or the store failed. */
     public static final int EXIT_FAILED = 1;
     /** Bad usage or bad input: unknown command, recipe or job, bad JSON, missing file. */
     public static final int EXIT_USAGE = 2;
@@ -88,12 +89,19 @@ public final class StepwiseCli {
               recipes publish FILE             publish a recipe JSON file as the next version (no-op if unchanged)
               config list                      every config entry: kind, key, latest version
               config set KIND KEY JSON|@FILE   set a prompt, preset or provider (the next version; no-op if unchanged)
+              artifacts gc [--older-than DURATION]
+                                               delete artifacts no step refers to and abandoned temporary files,
+                                               written more than DURATION ago (default 24h; 30s, 5m, 2h, 1d)
+              artifact JOB STEP [--out FILE] [--index N]
+                                               copy the N-th (default 0) artifact of a step's output to FILE, or
+                                               its raw bytes to stdout; the bytes are checked against the hash
             options:
               --db PATH                        the SQLite database (default ./stepwise.db); manifests go to
-                                               stepwise-manifests/ and reports to stepwise-reports/ beside it
+                                               stepwise-manifests/ and reports to stepwise-reports/ beside it,
+                                               artifacts to <db file>-artifacts/
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
-    private static final String COMMANDS = "run, submit, worker, dashboard, list, status, logs, manifest, cancel, retry, resume, recipes, config";
+    private static final String COMMANDS = "run, submit, worker, dashboard, list, status, logs, manifest, cancel, retry, resume, recipes, config, artifacts, artifact";
 
     private StepwiseCli() {
     }
@@ -159,6 +167,7 @@ public final class StepwiseCli {
             case "dashboard" -> new DashboardCommand(ctx);
             case "recipes" -> new RecipeCommands(ctx);
             case "config" -> new ConfigCommands(ctx);
+            case "artifacts", "artifact" -> new ArtifactCommands(ctx);
             default -> throw new UsageException("unknown command '" + a.command + "'; commands: " + COMMANDS
                     + " (--help for usage)");
         };

@@ -22,7 +22,7 @@ final class Cli {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = StepwiseCli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, lines(out), lines(err));
+        return new Result(code, lines(out), lines(err), out.toByteArray());
     }
 
     private static List<String> lines(ByteArrayOutputStream bytes) {
@@ -30,8 +30,8 @@ final class Cli {
         return s.isEmpty() ? List.of() : s.lines().toList();
     }
 
-    /** What one command did. */
-    record Result(int code, List<String> out, List<String> err) {
+    /** What one command did; {@code stdoutBytes} is stdout as written (for raw output). */
+    record Result(int code, List<String> out, List<String> err, byte[] stdoutBytes) {
         String stdout() {
             return String.join("\n", out);
         }
