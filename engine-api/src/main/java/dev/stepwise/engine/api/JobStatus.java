@@ -50,9 +50,10 @@ public enum JobStatus {
     }
 
     /**
-     * The transitions the ADR allows, plus the two that hand a job back for another run:
-     * {@code failed|cancelled -> pending} (retry) and {@code running -> pending} (recovery of an
-     * orphaned job, or a graceful hand-back).
+     * The transitions the ADR allows, plus those that hand a job back for another run:
+     * {@code failed|cancelled -> pending} (retry), {@code completed -> pending} (retry from a
+     * step, which drops that step's checkpoint and those downstream of it) and
+     * {@code running -> pending} (recovery of an orphaned job, or a graceful hand-back).
      *
      * @param next the status to move to
      * @return whether the move is allowed
@@ -61,8 +62,7 @@ public enum JobStatus {
         return switch (this) {
             case PENDING -> Set.of(RUNNING, CANCELLED).contains(next);
             case RUNNING -> Set.of(COMPLETED, FAILED, CANCELLED, PENDING).contains(next);
-            case FAILED, CANCELLED -> next == PENDING;
-            case COMPLETED -> false;
+            case FAILED, CANCELLED, COMPLETED -> next == PENDING;
         };
     }
 

@@ -27,6 +27,7 @@ import tools.jackson.databind.JsonNode;
  * @param skipReason    why it was skipped (e.g. {@code "checkpoint"}), or null
  * @param interruptions how many runs found it {@code running}: its runner lost the lease while executing it
  * @param attemptLog    each execution it had (number, start, end, outcome, error, retry delay), oldest first
+ * @param cachedFrom    the job whose identical execution was reused (skip reason {@code "cache"}), or null
  */
 public record JobStep(
         String id,
@@ -44,7 +45,8 @@ public record JobStep(
         String error,
         String skipReason,
         int interruptions,
-        List<Attempt> attemptLog) {
+        List<Attempt> attemptLog,
+        String cachedFrom) {
 
     /** Validates the fields. */
     public JobStep {
@@ -80,7 +82,7 @@ public record JobStep(
      */
     public static JobStep pending(String id, String jobId, String stepKey, int stepOrder, String stepType) {
         return new JobStep(id, jobId, stepKey, stepOrder, stepType, null, StepStatus.PENDING, null, 0, 0, null, null,
-                null, null, 0, List.of());
+                null, null, 0, List.of(), null);
     }
 
     /** @return a builder holding this step's fields */
@@ -106,6 +108,7 @@ public record JobStep(
         private String skipReason;
         private int interruptions;
         private List<Attempt> attemptLog;
+        private String cachedFrom;
 
         private Builder(JobStep s) {
             id = s.id;
@@ -124,6 +127,7 @@ public record JobStep(
             skipReason = s.skipReason;
             interruptions = s.interruptions;
             attemptLog = s.attemptLog;
+            cachedFrom = s.cachedFrom;
         }
 
         /** @param v input hash @return this */
@@ -148,6 +152,8 @@ public record JobStep(
         public Builder interruptions(int v) { interruptions = v; return this; }
         /** @param v every attempt, oldest first @return this */
         public Builder attemptLog(List<Attempt> v) { attemptLog = v; return this; }
+        /** @param v the job whose execution was reused, or null @return this */
+        public Builder cachedFrom(String v) { cachedFrom = v; return this; }
 
         /**
          * @param change what happens to the latest attempt
@@ -173,7 +179,7 @@ public record JobStep(
         /** @return the step row */
         public JobStep build() {
             return new JobStep(id, jobId, stepKey, stepOrder, stepType, inputHash, status, outputRefs, attempts,
-                    durationMs, startedAt, completedAt, error, skipReason, interruptions, attemptLog);
+                    durationMs, startedAt, completedAt, error, skipReason, interruptions, attemptLog, cachedFrom);
         }
     }
 }

@@ -149,6 +149,32 @@ public interface JobStore extends AutoCloseable {
     List<VersionedDocument> findVersions(DocumentKind kind, String key);
 
     /**
+     * The step cache's lookup: the most recently completed {@code success} step row, of any job,
+     * with this step type and input hash.
+     *
+     * @param stepType  the step's type name
+     * @param inputHash its input hash
+     * @return that row, if any
+     */
+    Optional<JobStep> findCachedStep(String stepType, String inputHash);
+
+    /**
+     * Garbage collection of artifacts asks which are still in use.
+     *
+     * @return the SHA-256 (hex) of every artifact some step row's output refers to
+     *         ({@link ArtifactRef#findIn})
+     */
+    java.util.Set<String> referencedArtifacts();
+
+    /**
+     * @return where a file-based artifact store belongs by default for this store (next to a
+     *         database file), if it has such a place
+     */
+    default Optional<java.nio.file.Path> artifactRoot() {
+        return Optional.empty();
+    }
+
+    /**
      * Asks to be told when work may have become runnable through another process: a job
      * submitted there, or handed back to the queue (then when its run-at is due). Workers
      * subscribe, so that an idle worker wakes at once instead of at its next poll; they keep

@@ -25,9 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
  * @param steps     one entry per step, in recipe order
  * @param output    the job's output (the last step's output once completed), or null
  * @param metrics   totals
+ * @param retries   every retry from a step ({@code JobEngine.retryFrom}), oldest first; written as
+ *                  {@code retries} only when there is one
  */
 public record Manifest(String version, String jobId, JobStatus status, Instant createdAt, Instant updatedAt,
-        JsonNode input, JsonNode snapshots, List<StepEntry> steps, JsonNode output, Metrics metrics) {
+        JsonNode input, JsonNode snapshots, List<StepEntry> steps, JsonNode output, Metrics metrics, List<Retry> retries) {
 
     /** The manifest contract version this library writes. */
     public static final String VERSION = "1.0.0";
@@ -46,6 +48,52 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(metrics, "metrics");
         steps = List.copyOf(steps);
+        retries = retries == null ? List.of() : List.copyOf(retries);
+    }
+
+    /**
+     * One retry of the job from a step: that step and every step downstream of it were reset
+     * (their checkpoints dropped) and the job handed back {@code pending}.
+     *
+     * @param at             when it was asked for
+     * @param fromStep       the step it was retried from
+     * @param resetSteps     the steps reset: {@code fromStep} and its downstream steps, in recipe order
+     * @param previousStatus the job's status before the retry
+     */
+    public record Retry(Instant at, String fromStep, List<String> resetSteps, JobStatus previousStatus) {
+        /** Validates and copies. */
+        public Retry {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(fromStep, "fromStep");
+            Objects.requireNonNull(previousStatus, "previousStatus");
+            resetSteps = List.copyOf(resetSteps);
+            if (!resetSteps.contains(fromStep)) {
+                throw new IllegalArgumentException("resetSteps must contain fromStep '" + fromStep + "', was " + resetSteps);
+            }
+        }
+
+        /** @return {@code {at, from_step, reset_steps, previous_status}} */
+        public ObjectNode toJson() {
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
+            n.put("at", at.toString());
+            n.put("from_step", fromStep);
+            ArrayNode keys = n.putArray("reset_steps");
+            resetSteps.forEach(keys::add);
+            n.put("previous_status", previousStatus.value());
+            return n;
+        }
+
+        /**
+         * @param json what {@link #toJson()} wrote
+         * @return the retry
+         * @throws IllegalArgumentException if a field is missing or malformed
+         */
+        public static Retry fromJson(JsonNode json) {
+            List<String> keys = new ArrayList<>();
+            json.required("reset_steps").forEach(k -> keys.add(k.asString()));
+            return new Retry(Instant.parse(json.required("at").asString()), json.required("from_step").asString(), keys,
+                    JobStatus.fromValue(json.required("previous_status").asString()));
+        }
     }
 
     /**
@@ -63,12 +111,16 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @param skipReason  why it was skipped, or null
      * @param attemptLog  for a step that ran more than once: each attempt (shown as {@code attempt_log},
      *                    {@link Attempt#toJson()} per entry); empty otherwise (then not shown)
+     * @param artifacts   the artifacts its output refers to (shown as {@code artifacts} when any)
+     * @param cachedFrom  the job whose identical execution it reused (skip reason {@code cache}), or null
      */
     public record StepEntry(String key, StepStatus status, Instant startedAt, Instant completedAt, long durationMs,
-            JsonNode output, int attempts, String inputHash, String error, String skipReason, List<Attempt> attemptLog) {
-        /** Copies the attempt log. */
+            JsonNode output, int attempts, String inputHash, String error, String skipReason, List<Attempt> attemptLog,
+            List<ArtifactRef> artifacts, String cachedFrom) {
+        /** Copies the lists. */
         public StepEntry {
             attemptLog = attemptLog == null ? List.of() : List.copyOf(attemptLog);
+            artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         }
     }
 
@@ -105,6 +157,13 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
             n.put("input_hash", s.inputHash());
             n.put("error", s.error());
             n.put("skip_reason", s.skipReason());
+            if (!s.artifacts().isEmpty()) {
+                ArrayNode refs = n.putArray("artifacts");
+                s.artifacts().forEach(a -> refs.add(a.toJson()));
+            }
+            if (s.cachedFrom() != null) {
+                n.put("cached_from", s.cachedFrom());
+            }
             if (!s.attemptLog().isEmpty()) {
                 ArrayNode log = n.putArray("attempt_log");
                 s.attemptLog().forEach(a -> log.add(a.toJson()));
@@ -114,6 +173,10 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         ObjectNode m = root.putObject("metrics");
         putNumber(m, "total_duration_ms", metrics.totalDurationMs());
         m.put("step_count", metrics.stepCount());
+        if (!retries.isEmpty()) {
+            ArrayNode r = root.putArray("retries");
+            retries.forEach(x -> r.add(x.toJson()));
+        }
         return root;
     }
 
@@ -139,14 +202,17 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                 steps.add(new StepEntry(n.required("key").asString(), StepStatus.fromValue(n.required("status").asString()),
                         instant(n.get("started_at")), instant(n.get("completed_at")), n.required("duration_ms").asLong(),
                         nullable(n.get("output")), n.path("attempts").asInt(0), text(n.get("input_hash")),
-                        text(n.get("error")), text(n.get("skip_reason")), attempts(n.get("attempt_log"))));
+                        text(n.get("error")), text(n.get("skip_reason")), attempts(n.get("attempt_log")),
+                        ArtifactRef.findIn(n.get("artifacts")), text(n.get("cached_from"))));
             }
             JsonNode m = json.required("metrics");
+            List<Retry> retries = new ArrayList<>();
+            json.path("retries").forEach(r -> retries.add(Retry.fromJson(r)));
             return new Manifest(json.required("version").asString(), json.required("job_id").asString(),
                     JobStatus.fromValue(json.path("status").asString("pending")), instant(json.required("created_at")),
                     instant(json.required("updated_at")), json.required("input"), json.required("snapshots"), steps,
                     nullable(json.get("output")),
-                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()));
+                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()), retries);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a valid manifest: " + e.getMessage(), e);
         }

@@ -216,6 +216,13 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
                 ArrayNode d = n.putArray("depends_on");
                 s.dependsOn().forEach(d::add);
             }
+            if (!s.validators().isEmpty()) {
+                ArrayNode vs = n.putArray("validators");
+                s.validators().forEach(v -> vs.add(v.toJson()));
+            }
+            if (s.cache()) {
+                n.put("cache", true);
+            }
             if (!s.retry().equals(RetryPolicy.NONE)) {
                 RetryPolicy r = s.retry();
                 ObjectNode rn = n.putObject("retry");
@@ -264,6 +271,18 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             if (timeout != null && !timeout.isNull()) {
                 step.timeout(Duration.ofMillis(timeout.asLong()));
             }
+            JsonNode validators = n.get("validators");
+            if (validators != null && !validators.isNull()) {
+                if (!validators.isArray()) {
+                    throw new IllegalArgumentException("step '" + key + "' has 'validators' that is not an array");
+                }
+                validators.forEach(spec -> step.validator(ValidatorSpec.fromJson(spec, key)));
+            }
+            JsonNode cache = n.get("cache");
+            if (cache != null && !cache.isNull() && !cache.isBoolean()) {
+                throw new IllegalArgumentException("step '" + key + "' has a 'cache' that is not true or false");
+            }
+            step.cache(cache != null && cache.asBoolean(false));
             steps.add(step.build());
         }
         return new Recipe(slug, v == null || v.isNull() ? 1 : v.asInt(), steps, json.get("input_schema"),

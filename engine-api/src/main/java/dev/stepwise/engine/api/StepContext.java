@@ -74,4 +74,14 @@ public interface StepContext {
 
     /** @return the engine's clock */
     Clock clock();
+
+    /**
+     * Where this step keeps files too big for its JSON output. Put the bytes, then return the
+     * reference's {@link ArtifactRef#toJson()} somewhere in the output: the engine records that
+     * the step produced it, checks it before reusing the checkpoint, and keeps it from garbage
+     * collection while a step row refers to it.
+     *
+     * @return the engine's artifact store
+     */
+    ArtifactStore artifacts();
 }

@@ -30,9 +30,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * @param dependsOn    keys of the steps whose outputs it needs; in a recipe where no step has
  *                     any, steps run in order, each depending on all before it
  * @param retry        its automatic retry policy ({@link RetryPolicy#NONE} for one attempt)
+ * @param validators   what its output must pass before it counts as succeeded (besides {@code outputSchema})
+ * @param cache        whether an identical earlier execution of this step (same type, same input hash) in any
+ *                     job is reused instead of executing (default false)
  */
 public record StepDefinition(String key, String type, JsonNode params, StepTimeout timeout, JsonNode outputSchema,
-        List<String> dependsOn, RetryPolicy retry) {
+        List<String> dependsOn, RetryPolicy retry, List<ValidatorSpec> validators, boolean cache) {
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
@@ -65,6 +68,7 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
             outputSchema = null;
         }
         dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+        validators = validators == null ? List.of() : List.copyOf(validators);
         if (dependsOn.contains(key)) {
             throw new IllegalArgumentException("step '" + key + "' depends on itself");
         }
@@ -92,7 +96,7 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
     /** @return a builder holding this definition's settings, to change some of them */
     public Builder toBuilder() {
         return new Builder(key, type).params(params).timeout(timeout).outputSchema(outputSchema).dependsOn(dependsOn)
-                .retry(retry);
+                .retry(retry).validators(validators).cache(cache);
     }
 
     /**
@@ -128,6 +132,8 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
         private JsonNode outputSchema;
         private List<String> dependsOn = List.of();
         private RetryPolicy retry = RetryPolicy.NONE;
+        private List<ValidatorSpec> validators = new ArrayList<>();
+        private boolean cache;
 
         private Builder(String key, String type) {
             this.key = key;
@@ -203,9 +209,37 @@ public record StepDefinition(String key, String type, JsonNode params, StepTimeo
             return this;
         }
 
+        /**
+         * @param specs validators the output must pass, replacing any set before (default: none)
+         * @return this
+         */
+        public Builder validators(List<ValidatorSpec> specs) {
+            this.validators = new ArrayList<>(specs);
+            return this;
+        }
+
+        /**
+         * @param spec a validator the output must pass, added to those set before
+         * @return this
+         */
+        public Builder validator(ValidatorSpec spec) {
+            this.validators.add(Objects.requireNonNull(spec, "spec"));
+            return this;
+        }
+
+        /**
+         * @param reuse whether an identical earlier execution (same step type and input hash, any job)
+         *              is reused instead of executing (default false)
+         * @return this
+         */
+        public Builder cache(boolean reuse) {
+            this.cache = reuse;
+            return this;
+        }
+
         /** @return the definition @throws IllegalArgumentException if it is not valid */
         public StepDefinition build() {
-            return new StepDefinition(key, type, params, timeout, outputSchema, dependsOn, retry);
+            return new StepDefinition(key, type, params, timeout, outputSchema, dependsOn, retry, validators, cache);
         }
     }
 }

@@ -74,10 +74,10 @@ class StepDefinitionTest {
     @Test
     void anAbsentTimeoutIsNoneNeverNull() {
         NullPointerException e = assertThrows(NullPointerException.class,
-                () -> new StepDefinition("s", "t", null, null, null, List.of(), RetryPolicy.NONE));
+                () -> new StepDefinition("s", "t", null, null, null, List.of(), RetryPolicy.NONE, List.of(), false));
         assertEquals("timeout (use StepTimeout.NONE for no limit)", e.getMessage());
         NullPointerException retry = assertThrows(NullPointerException.class,
-                () -> new StepDefinition("s", "t", null, StepTimeout.NONE, null, List.of(), null));
+                () -> new StepDefinition("s", "t", null, StepTimeout.NONE, null, List.of(), null, List.of(), false));
         assertEquals("retry (use RetryPolicy.NONE for one attempt)", retry.getMessage());
     }
 

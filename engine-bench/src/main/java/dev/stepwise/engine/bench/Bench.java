@@ -1,9 +1,14 @@
 package dev.stepwise.engine.bench;
 
+import dev.stepwise.engine.api.ArtifactRef;
 import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.RetryPolicy;
+import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.Step;
+import dev.stepwise.engine.core.FileArtifactStore;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.SubmitOptions;
@@ -21,7 +26,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -40,7 +45,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,workers,overhead,growth,commits,wal] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs,artifacts] [--sync normal|full|both]
  *   java -jar engine-bench/target/stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
  * </pre>
  *
@@ -53,17 +58,20 @@ public final class Bench {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
 
-    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal");
+    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal",
+            "dashboard", "dashboard-logs", "artifacts");
 
     private final boolean quick;
     private final int reps;
     private final List<Synchronous> syncs;
+    private final Clock clock;
     private final List<String[]> rows = new ArrayList<>();
 
-    private Bench(boolean quick, int reps, List<Synchronous> syncs) {
+    private Bench(boolean quick, int reps, List<Synchronous> syncs, Clock clock) {
         this.quick = quick;
         this.reps = reps;
         this.syncs = syncs;
+        this.clock = clock;
     }
 
     public static void main(String[] args) throws Exception {
@@ -100,7 +108,8 @@ public final class Bench {
                 throw new IllegalArgumentException("unknown workload " + w + "; one of " + WORKLOADS);
             }
         }
-        Bench bench = new Bench(quick, reps != null ? reps : quick ? 1 : 3, syncs);
+        Clock clock = Clock.systemUTC(); // the harness's only time source (durations use System.nanoTime)
+        Bench bench = new Bench(quick, reps != null ? reps : quick ? 1 : 3, syncs, clock);
         long t0 = System.nanoTime();
         // Memory first: its heap figures should not carry the other workloads' leftovers.
         if (only.contains("memory")) {
@@ -127,12 +136,23 @@ public final class Bench {
         if (only.contains("wal")) {
             bench.walPages();
         }
+        if (only.contains("dashboard") || only.contains("dashboard-logs")) {
+            DashboardBench dashboards = new DashboardBench(bench.quick, bench.reps, bench.syncs, bench.rows);
+            if (only.contains("dashboard")) {
+                dashboards.pollingWhileWorkersRun();
+            }
+            dashboards.logPoll();
+        }
+        if (only.contains("artifacts")) {
+            bench.artifactPuts();
+            bench.cacheHits();
+        }
         String table = bench.table();
         System.out.print(table);
         System.out.flush();
         progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);
         if (out != null) {
-            String header = "# stepwise-bench " + String.join(" ", args) + "\n# " + Instant.now() + ", "
+            String header = "# stepwise-bench " + String.join(" ", args) + "\n# " + clock.instant() + ", "
                     + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + ", "
                     + Runtime.getRuntime().availableProcessors() + " CPUs, max heap "
                     + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB\n\n";
@@ -215,28 +235,49 @@ public final class Bench {
     }
 
     private static double workersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+        return workersRep(sync, jobs, steps, count, (engine, ids) -> () -> { });
+    }
+
+    /** What runs beside the workers of one repetition (started before the timer, closed after it). */
+    interface Sidecar {
+        /**
+         * @param engine the engine the workers will use
+         * @param jobIds the submitted jobs, in order
+         * @return what to close once the workers are done
+         */
+        AutoCloseable start(JobEngine engine, List<String> jobIds) throws Exception;
+    }
+
+    static double workersRep(Synchronous sync, int jobs, int steps, int count, Sidecar sidecar) throws Exception {
         Path dir = Files.createTempDirectory("stepwise-bench-");
         try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
                 JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
             JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            List<String> ids = new ArrayList<>(jobs);
             for (int j = 0; j < jobs; j++) {
-                engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
+                ids.add(engine.submit("bench-s" + steps, input, SubmitOptions.defaults()).job().id());
             }
-            long t0 = System.nanoTime();
-            try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(count))) {
-                while (w.jobsRun() < jobs) {
-                    Thread.sleep(1);
-                }
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                List<Job> left = engine.jobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING,
-                        JobStatus.FAILED), 10));
-                if (!left.isEmpty()) {
-                    throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
-                }
-                return elapsed;
+            try (AutoCloseable beside = sidecar.start(engine, ids)) {
+                return timedWorkers(engine, jobs, count);
             }
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    private static double timedWorkers(JobEngine engine, int jobs, int count) throws Exception {
+        long t0 = System.nanoTime();
+        try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(count))) {
+            while (w.jobsRun() < jobs) {
+                Thread.sleep(1);
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            List<Job> left = engine.jobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING,
+                    JobStatus.FAILED), 10));
+            if (!left.isEmpty()) {
+                throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
+            }
+            return elapsed;
         }
     }
 
@@ -254,12 +295,12 @@ public final class Bench {
         }
     }
 
-    private static double floorRep(Synchronous sync, int jobs, int steps) throws IOException, SQLException {
+    private double floorRep(Synchronous sync, int jobs, int steps) throws IOException, SQLException {
         Path dir = Files.createTempDirectory("stepwise-floor-");
         try (Connection c = Floor.open(dir.resolve("floor.db"), sync)) {
             Floor.prepare(c, jobs, steps);
             long t0 = System.nanoTime();
-            Floor.run(c, jobs, steps);
+            Floor.run(c, jobs, steps, clock);
             return (System.nanoTime() - t0) / 1e9;
         } finally {
             deleteTree(dir);
@@ -327,7 +368,7 @@ public final class Bench {
             Double first = null;
             for (int level : levels) {
                 long t0 = System.nanoTime();
-                stored = Prefill.fill(file, stored, level, steps, manifest);
+                stored = Prefill.fill(file, stored, level, steps, manifest, clock);
                 progress("growth: prefilled to %d steps in %.1f s", stored, (System.nanoTime() - t0) / 1e9);
                 List<Double> perStepUs = new ArrayList<>();
                 try (SqliteJobStore store = SqliteJobStore.builder(file).synchronous(sync).build();
@@ -467,7 +508,7 @@ public final class Bench {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
-            Floor.run(c, 40, 5);
+            Floor.run(c, 40, 5, clock);
             double frames = walFrames(dir.resolve("floor.db"));
             rows.add(new String[] {"WAL pages per commit: floor", "NORMAL", "40 x 5", "pages/commit",
                 f("%.2f", frames / 200), "-", "-", String.format(Locale.ROOT, "%.0f WAL frames for 200 commits", frames)});
@@ -494,13 +535,163 @@ public final class Bench {
         return bytes <= 32 ? 0 : (bytes - 32) / (double) (pageSize + 24);
     }
 
+    /**
+     * A 10 MB artifact put into a {@link FileArtifactStore} on the temporary directory (stream,
+     * hash, fsync, atomic rename, fsync of the directory), each put of different bytes so none is
+     * deduplicated; and the verified read of it back.
+     */
+    private void artifactPuts() throws IOException {
+        int size = 10 << 20;
+        int puts = quick ? 3 : Math.max(reps, 7);
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) (i * 31 + (i >>> 11)); // not all zeros: no file system may shortcut it
+        }
+        Path dir = Files.createTempDirectory("stepwise-artifacts-");
+        try {
+            FileArtifactStore store = FileArtifactStore.at(dir);
+            store.read(store.put(bytes, "application/octet-stream")); // warm-up, not reported
+            List<Double> putMs = new ArrayList<>();
+            List<Double> readMs = new ArrayList<>();
+            for (int r = 0; r < puts; r++) {
+                bytes[0] = (byte) r;
+                bytes[size - 1] = (byte) (r >>> 8);
+                long t0 = System.nanoTime();
+                ArtifactRef ref = store.put(bytes, "application/octet-stream");
+                long t1 = System.nanoTime();
+                store.read(ref);
+                long t2 = System.nanoTime();
+                putMs.add((t1 - t0) / 1e6);
+                readMs.add((t2 - t1) / 1e6);
+                progress("artifacts: put 10 MB %.1f ms, read %.1f ms", putMs.get(r), readMs.get(r));
+            }
+            String shape = puts + " x 10 MB";
+            rows.add(new String[] {"artifact put 10 MB (FileArtifactStore: hash, fsync, rename)", "-", shape, "ms",
+                f("%.1f", Stats.median(putMs)), f("%.1f", Stats.min(putMs)), f("%.1f", Stats.max(putMs)),
+                f("%.0f MB/s", 10 / (Stats.median(putMs) / 1e3))});
+            rows.add(new String[] {"artifact read 10 MB (hash verified)", "-", shape, "ms",
+                f("%.1f", Stats.median(readMs)), f("%.1f", Stats.min(readMs)), f("%.1f", Stats.max(readMs)),
+                f("%.0f MB/s", 10 / (Stats.median(readMs) / 1e3))});
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * The cost of a cache hit beyond a checkpoint reuse. Recipe: {@code s0} ({@code "cache":
+     * true}, puts a 1 KB artifact) then {@code s1} (no-op). Per job, {@code run(jobId)} is timed
+     * in three kinds, interleaved job by job so a noisy neighbour hurts all alike:
+     * <ul>
+     *   <li>checkpoint: a job whose {@code s1} failed once, retried: {@code s0} reuses its own
+     *       checkpoint (artifact checked), {@code s1} executes;</li>
+     *   <li>cache hit: a new job with the input of a completed job: {@code s0} is skipped from the
+     *       cache (lookup + artifact check), {@code s1} executes;</li>
+     *   <li>execute: a new job with a new input: both execute (what the cache saves).</li>
+     * </ul>
+     */
+    private void cacheHits() throws IOException {
+        int jobs = quick ? 40 : 200;
+        for (Synchronous sync : syncs) {
+            List<Double> checkpoint = new ArrayList<>();
+            List<Double> cached = new ArrayList<>();
+            List<Double> executed = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger failS1 = new java.util.concurrent.atomic.AtomicInteger();
+            Path dir = Files.createTempDirectory("stepwise-bench-");
+            try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                    JobEngine engine = JobEngine.builder(store)
+                            .step("speak", ctx -> {
+                                byte[] kb = new byte[1024];
+                                kb[0] = (byte) ctx.input().path("n").asInt();
+                                kb[1] = (byte) (ctx.input().path("n").asInt() >>> 8);
+                                return JsonNodeFactory.instance.objectNode()
+                                        .set("audio", ctx.artifacts().put(kb, "audio/wav").toJson());
+                            })
+                            .step("note", ctx -> {
+                                if (failS1.getAndDecrement() > 0) {
+                                    throw new IllegalStateException("failed once, on purpose");
+                                }
+                                return JsonNodeFactory.instance.objectNode();
+                            })
+                            .recipe(Recipe.builder("bench-cache")
+                                    .step(StepDefinition.builder("s0", "speak").cache(true).build())
+                                    .step(StepDefinition.builder("s1", "note").retry(RetryPolicy.NONE).build()).build())
+                            .build()) {
+                int warm = quick ? 10 : 50;
+                for (int round = 0; round < 2; round++) {
+                    boolean timed = round == 1; // round 0 warms the JIT on every path, not reported
+                    int count = timed ? jobs : warm;
+                    int base = timed ? 100_000 : 0;
+                    List<String> retried = new ArrayList<>();
+                    List<String> hits = new ArrayList<>();
+                    List<String> fresh = new ArrayList<>();
+                    for (int j = 0; j < count; j++) { // set-up, not timed
+                        String failedOnce = engine.createJob("bench-cache", input(base + 3 * j)).id();
+                        failS1.set(1);
+                        if (engine.run(failedOnce).status() != JobStatus.FAILED) {
+                            throw new IllegalStateException("job " + failedOnce + " should have failed at s1");
+                        }
+                        retried.add(engine.retry(failedOnce).id());
+                        check(engine.run(engine.createJob("bench-cache", input(base + 3 * j + 1)).id()));
+                        hits.add(engine.createJob("bench-cache", input(base + 3 * j + 1)).id());
+                        fresh.add(engine.createJob("bench-cache", input(base + 3 * j + 2)).id());
+                    }
+                    failS1.set(0);
+                    for (int j = 0; j < count; j++) {
+                        double a = timedRun(engine, retried.get(j), "checkpoint");
+                        double b = timedRun(engine, hits.get(j), "cache");
+                        double c = timedRun(engine, fresh.get(j), null);
+                        if (timed) {
+                            checkpoint.add(a);
+                            cached.add(b);
+                            executed.add(c);
+                        }
+                    }
+                }
+            } finally {
+                deleteTree(dir);
+            }
+            List<Double> paired = new ArrayList<>();
+            for (int j = 0; j < cached.size(); j++) {
+                paired.add(cached.get(j) - checkpoint.get(j)); // the same moment's neighbours for both
+            }
+            double beyond = Stats.median(cached) - Stats.median(checkpoint);
+            progress("cache %s: checkpoint %.2f ms, cache hit %.2f ms, execute %.2f ms per job", name(sync),
+                    Stats.median(checkpoint), Stats.median(cached), Stats.median(executed));
+            String shape = jobs + " x 2";
+            row("run(jobId): s0 reuses its checkpoint, s1 executes", sync, shape, "ms/job", checkpoint, "%.2f", "");
+            row("run(jobId): s0 is a cache hit, s1 executes", sync, shape, "ms/job", cached, "%.2f",
+                    f("%+.2f ms vs checkpoint (target < 2 ms)", beyond));
+            row("run(jobId): s0 and s1 execute (no reuse)", sync, shape, "ms/job", executed, "%.2f", "");
+            row("  cache hit beyond checkpoint, paired per job (hit - checkpoint)", sync, shape, "ms", paired, "%+.2f",
+                    "target < 2 ms");
+        }
+    }
+
+    private static JsonNode input(int n) {
+        return JsonNodeFactory.instance.objectNode().put("n", n);
+    }
+
+    /** @return ms of run(jobId); checks the job completed and s0 was skipped for {@code reason} (or executed, if null) */
+    private static double timedRun(JobEngine engine, String id, String reason) {
+        long t0 = System.nanoTime();
+        Job done = engine.run(id);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        check(done);
+        JobStep s0 = engine.steps(id).get(0);
+        if (!java.util.Objects.equals(reason, s0.skipReason())) {
+            throw new IllegalStateException("job " + id + ": s0 is " + s0.status() + " (" + s0.skipReason() + "), expected "
+                    + (reason == null ? "executed" : "skipped (" + reason + ")"));
+        }
+        return ms;
+    }
+
     // -------------------------------------------------------------------------------- helpers
 
     private static Step noop() {
         return ctx -> JsonNodeFactory.instance.objectNode();
     }
 
-    private static JobEngine engine(SqliteJobStore store, int steps, RunListener listener, Step step) {
+    static JobEngine engine(SqliteJobStore store, int steps, RunListener listener, Step step) {
         Recipe.Builder recipe = Recipe.builder("bench-s" + steps);
         for (int i = 0; i < steps; i++) {
             recipe.step("s" + i, "work");
@@ -543,6 +734,10 @@ public final class Bench {
 
     private static List<Double> rate(List<Double> seconds, int count) {
         return seconds.stream().map(s -> count / s).toList();
+    }
+
+    static List<Double> rates(List<Double> seconds, int count) {
+        return rate(seconds, count);
     }
 
     private void row(String workload, Synchronous sync, String shape, String unit, List<Double> xs, String fmt, String note) {

@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -56,8 +57,8 @@ final class Floor {
         }
     }
 
-    /** Runs every step of every job, one transaction per step (timed by the caller). */
-    static void run(Connection c, int jobs, int steps) throws SQLException {
+    /** Runs every step of every job, one transaction per step (timed by the caller); {@code clock} stamps the rows. */
+    static void run(Connection c, int jobs, int steps, Clock clock) throws SQLException {
         try (Statement tx = c.createStatement();
                 PreparedStatement step = c.prepareStatement(
                         "UPDATE steps SET status = 'success', output = ?, duration_ms = ?, completed_at = ? WHERE id = ?");
@@ -66,7 +67,7 @@ final class Floor {
             for (int j = 0; j < jobs; j++) {
                 String id = jobId(j);
                 for (int k = 0; k < steps; k++) {
-                    long now = System.currentTimeMillis();
+                    long now = clock.millis();
                     tx.execute("BEGIN IMMEDIATE");
                     step.setString(1, "{}");
                     step.setLong(2, 0);

@@ -5,6 +5,7 @@ import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
@@ -104,7 +105,7 @@ public final class PgBench {
         return b.build();
     }
 
-    private static JobEngine.Builder engine(PostgresJobStore store) {
+    private static JobEngineBuilder engine(PostgresJobStore store) {
         return JobEngine.builder(store).step("noop", ctx -> JSON.createObjectNode()).recipe(recipe());
     }
 
@@ -281,7 +282,7 @@ public final class PgBench {
             awaitFiles(dir, "working-", 1);
             long[] latencies = new long[count];
             for (int i = -5; i < count; i++) { // 5 warm-up jobs, not reported
-                Job job = e.submit("noop", JSON.createObjectNode(), SubmitOptions.defaults());
+                Job job = e.submit("noop", JSON.createObjectNode(), SubmitOptions.defaults()).job();
                 Job seen = job;
                 for (int polls = 0; seen.startedAt() == null; polls++) {
                     if (polls > 600_000) {

@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -23,13 +24,13 @@ final class Prefill {
     /**
      * @return the number of step rows stored afterwards (at least {@code target})
      */
-    static long fill(Path file, long stored, long target, int steps, String manifest) throws SQLException {
+    static long fill(Path file, long stored, long target, int steps, String manifest, Clock clock) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.OFF);
         long firstJob = stored / steps;
         long jobs = (target - stored + steps - 1) / steps;
-        long base = System.currentTimeMillis() - 86_400_000L;
+        long base = clock.millis() - 86_400_000L;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
                 Statement tx = c.createStatement();
                 PreparedStatement job = c.prepareStatement("INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version,"

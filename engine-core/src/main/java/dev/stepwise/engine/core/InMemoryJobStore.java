@@ -248,6 +248,23 @@ public final class InMemoryJobStore implements JobStore {
         return j.toBuilder().input(j.input().deepCopy()).manifest(copy(j.manifest())).build();
     }
 
+    @Override
+    public synchronized Optional<JobStep> findCachedStep(String stepType, String inputHash) {
+        return steps.values().stream().flatMap(List::stream)
+                .filter(s -> s.status() == dev.stepwise.engine.api.StepStatus.SUCCESS && stepType.equals(s.stepType())
+                        && inputHash.equals(s.inputHash()) && s.completedAt() != null)
+                .max(java.util.Comparator.comparing(JobStep::completedAt))
+                .map(InMemoryJobStore::copy);
+    }
+
+    @Override
+    public synchronized java.util.Set<String> referencedArtifacts() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        steps.values().stream().flatMap(List::stream)
+                .forEach(s -> dev.stepwise.engine.api.ArtifactRef.findIn(s.outputRefs()).forEach(r -> out.add(r.sha256())));
+        return out;
+    }
+
     private static JobStep copy(JobStep s) {
         return s.toBuilder().outputRefs(copy(s.outputRefs())).build();
     }

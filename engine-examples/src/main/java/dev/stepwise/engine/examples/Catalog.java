@@ -1,7 +1,7 @@
 package dev.stepwise.engine.examples;
 
 import dev.stepwise.engine.api.DocumentKind;
-import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.examples.greeting.Greeting;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import java.io.IOException;
@@ -38,7 +38,7 @@ public final class Catalog {
      * @param builder an engine builder
      * @return the builder
      */
-    public static JobEngine.Builder seed(JobEngine.Builder builder) {
+    public static JobEngineBuilder seed(JobEngineBuilder builder) {
         for (Entry e : CONFIG) {
             builder.config(e.kind(), e.key(), read(e.resource()));
         }

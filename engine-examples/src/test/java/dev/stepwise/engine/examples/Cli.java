@@ -9,20 +9,25 @@ import java.util.List;
 
 /** Runs {@link StepwiseCli#run} in-process on one database and captures stdout, stderr and the exit code. */
 final class Cli {
-    private final Path db;
+    private final String db;
 
     Cli(Path db) {
+        this(db.toString());
+    }
+
+    /** @param db the {@code --db} value (a file path, or a PostgreSQL URL) */
+    Cli(String db) {
         this.db = db;
     }
 
     Result run(String... args) {
-        List<String> all = new ArrayList<>(List.of("--db", db.toString()));
+        List<String> all = new ArrayList<>(List.of("--db", db));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = StepwiseCli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, lines(out), lines(err));
+        return new Result(code, lines(out), lines(err), out.toByteArray());
     }
 
     private static List<String> lines(ByteArrayOutputStream bytes) {
@@ -30,8 +35,8 @@ final class Cli {
         return s.isEmpty() ? List.of() : s.lines().toList();
     }
 
-    /** What one command did. */
-    record Result(int code, List<String> out, List<String> err) {
+    /** What one command did; {@code stdoutBytes} is stdout as written (for raw output). */
+    record Result(int code, List<String> out, List<String> err, byte[] stdoutBytes) {
         String stdout() {
             return String.join("\n", out);
         }

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,13 +93,13 @@ class QueueCliTest {
     @Test
     void runAtAcceptsInstantsOffsetsAndDurationsFromNow() {
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
-        assertEquals(now.plusSeconds(30), StepwiseCli.parseRunAt("+30s", now));
-        assertEquals(now.plusSeconds(300), StepwiseCli.parseRunAt("+5m", now));
-        assertEquals(now.plusSeconds(7200), StepwiseCli.parseRunAt("+2h", now));
-        assertEquals(now.plus(Duration.ofDays(1)), StepwiseCli.parseRunAt("+1d", now));
-        assertEquals(now.plusMillis(500), StepwiseCli.parseRunAt("+500ms", now));
-        assertEquals(Instant.parse("2030-06-01T07:00:00Z"), StepwiseCli.parseRunAt("2030-06-01T09:00:00+02:00", now));
-        assertEquals(Instant.parse("2030-06-01T09:00:00Z"), StepwiseCli.parseRunAt("2030-06-01T09:00:00Z", now));
+        assertEquals(now.plusSeconds(30), CliArgs.parseRunAt("+30s", now));
+        assertEquals(now.plusSeconds(300), CliArgs.parseRunAt("+5m", now));
+        assertEquals(now.plusSeconds(7200), CliArgs.parseRunAt("+2h", now));
+        assertEquals(now.plus(Duration.ofDays(1)), CliArgs.parseRunAt("+1d", now));
+        assertEquals(now.plusMillis(500), CliArgs.parseRunAt("+500ms", now));
+        assertEquals(Instant.parse("2030-06-01T07:00:00Z"), CliArgs.parseRunAt("2030-06-01T09:00:00+02:00", now));
+        assertEquals(Instant.parse("2030-06-01T09:00:00Z"), CliArgs.parseRunAt("2030-06-01T09:00:00Z", now));
     }
 
     @Test
@@ -202,7 +203,8 @@ class QueueCliTest {
             all.addAll(List.of(args));
             PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-            thread = new Thread(() -> code.set(StepwiseCli.run(all.toArray(String[]::new), o, e, stop)), "cli-worker");
+            CliContext ctx = new CliContext(o, e, Clock.systemUTC(), stop);
+            thread = new Thread(() -> code.set(StepwiseCli.run(all.toArray(String[]::new), ctx)), "cli-worker");
         }
 
         static Background start(Path db, StopSignal stop, String... args) {

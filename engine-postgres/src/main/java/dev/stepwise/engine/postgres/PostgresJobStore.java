@@ -2,6 +2,7 @@ package dev.stepwise.engine.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stepwise.engine.api.ArtifactRef;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
@@ -32,12 +33,14 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -396,6 +399,23 @@ public final class PostgresJobStore implements JobStore {
         Objects.requireNonNull(jobId, "jobId");
         return tx.read("read of the steps of job " + jobId, (c, again) -> Transactions.query(c, queries.get("select_steps"),
                 Params.of().set("jobId", jobId), Rows::step));
+    }
+
+    @Override
+    public Optional<JobStep> findCachedStep(String stepType, String inputHash) {
+        Objects.requireNonNull(stepType, "stepType");
+        Objects.requireNonNull(inputHash, "inputHash");
+        return tx.read("step cache lookup", (c, again) -> Transactions.query(c, queries.get("find_cached_step"),
+                Params.of().set("stepType", stepType).set("inputHash", inputHash), Rows::step)).stream().findFirst();
+    }
+
+    @Override
+    public Set<String> referencedArtifacts() {
+        List<JsonNode> outputs = tx.read("read of the outputs that refer to artifacts", (c, again) -> Transactions.query(c,
+                queries.get("select_artifact_outputs"), Params.of(), rs -> Codec.json(rs, "output_refs")));
+        Set<String> out = new HashSet<>();
+        outputs.forEach(o -> ArtifactRef.findIn(o).forEach(r -> out.add(r.sha256())));
+        return out;
     }
 
     @Override

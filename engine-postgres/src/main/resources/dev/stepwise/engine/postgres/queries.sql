@@ -93,17 +93,18 @@ SET input_hash    = :inputHash,
     error         = :error,
     skip_reason   = :skipReason,
     interruptions = :interruptions,
-    attempt_log   = :attemptLog
+    attempt_log   = :attemptLog,
+    cached_from   = :cachedFrom
 WHERE id = :id
   AND job_id = :jobId
 
 -- name: insert_step
 INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,
                                 attempts, duration_ms, started_at, completed_at, error, skip_reason,
-                                interruptions, attempt_log)
+                                interruptions, attempt_log, cached_from)
 VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs,
         :attempts, :durationMs, :startedAt, :completedAt, :error, :skipReason,
-        :interruptions, :attemptLog)
+        :interruptions, :attemptLog, :cachedFrom)
 
 -- name: insert_log
 INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
@@ -203,6 +204,19 @@ LIMIT :limit
 
 -- name: select_steps
 SELECT * FROM {schema}.job_steps WHERE job_id = :jobId ORDER BY step_order
+
+-- The step cache: the newest reusable successful execution of this step type and input hash,
+-- any job (index job_steps_cache, V2).
+-- name: find_cached_step
+SELECT * FROM {schema}.job_steps
+WHERE step_type = :stepType AND input_hash = :inputHash AND status = 'success' AND cacheable
+ORDER BY completed_at DESC
+LIMIT 1
+
+-- Artifact garbage collection: the outputs that refer to an artifact. A full scan, but only
+-- the rows whose output text holds an artifact reference are returned and parsed.
+-- name: select_artifact_outputs
+SELECT output_refs FROM {schema}.job_steps WHERE output_refs LIKE '%"artifact":"sha256:%'
 
 -- name: select_logs
 SELECT * FROM {schema}.job_logs WHERE job_id = :jobId AND cursor > :afterCursor ORDER BY cursor LIMIT :limit

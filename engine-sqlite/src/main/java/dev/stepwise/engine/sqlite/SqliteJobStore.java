@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,6 +94,7 @@ public final class SqliteJobStore implements JobStore {
     public static final String READ_POOL_NAME = "stepwise-sqlite-read";
 
     private final String database;
+    private final Optional<Path> artifactRoot;
     private final SqlFile queries;
     private final Writer writer;
     private final DataSource readSource;
@@ -107,8 +109,9 @@ public final class SqliteJobStore implements JobStore {
 
     private SqliteJobStore(String database, SqlFile queries, Writer writer, DataSource readSource,
             HikariDataSource ownedPool, boolean pragmasOnBorrow, Duration busyTimeout, Synchronous synchronous,
-            Consumer<JobWrite> beforeCommit) {
+            Consumer<JobWrite> beforeCommit, Optional<Path> artifactRoot) {
         this.database = database;
+        this.artifactRoot = artifactRoot;
         this.queries = queries;
         this.writer = writer;
         this.readSource = readSource;
@@ -375,6 +378,28 @@ public final class SqliteJobStore implements JobStore {
     }
 
     @Override
+    public Optional<JobStep> findCachedStep(String stepType, String inputHash) {
+        Objects.requireNonNull(stepType, "stepType");
+        Objects.requireNonNull(inputHash, "inputHash");
+        return read("step cache lookup", c -> Jdbc.query(c, queries.get("find_cached_step"),
+                Params.of().set("stepType", stepType).set("inputHash", inputHash), Rows::step)).stream().findFirst();
+    }
+
+    @Override
+    public java.util.Set<String> referencedArtifacts() {
+        List<JsonNode> outputs = read("read of the outputs that refer to artifacts",
+                c -> Jdbc.query(c, queries.get("select_artifact_outputs"), Params.of(), rs -> Codec.json(rs, "output_refs")));
+        java.util.Set<String> out = new java.util.HashSet<>();
+        outputs.forEach(o -> dev.stepwise.engine.api.ArtifactRef.findIn(o).forEach(r -> out.add(r.sha256())));
+        return out;
+    }
+
+    @Override
+    public Optional<Path> artifactRoot() {
+        return artifactRoot;
+    }
+
+    @Override
     public List<LogEntry> findLogs(String jobId, long afterCursor, int limit) {
         Objects.requireNonNull(jobId, "jobId");
         if (limit < 1) {
@@ -569,6 +594,7 @@ public final class SqliteJobStore implements JobStore {
         private int readPoolSize = DEFAULT_READ_POOL_SIZE;
         private int walCheckpointEvery = DEFAULT_WAL_CHECKPOINT_EVERY;
         private Consumer<JobWrite> beforeCommit;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(Path file, DataSource dataSource) {
             this.file = file;
@@ -639,6 +665,18 @@ public final class SqliteJobStore implements JobStore {
         }
 
         /**
+         * The time source of the store's own timestamps (when a schema migration was applied;
+         * every job and log time comes from the engine). Default: the system UTC clock.
+         *
+         * @param clock the clock
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Fault injection for crash tests only: called inside the transaction of every
          * {@link SqliteJobStore#write(JobWrite)}, after all its SQL and just before
          * {@code COMMIT} (e.g. to halt the JVM there). It may run more than once per write (a
@@ -663,7 +701,7 @@ public final class SqliteJobStore implements JobStore {
          */
         public SqliteJobStore build() {
             SqlFile queries = SqlFile.load(QUERIES);
-            Migrator migrator = Migrator.load(queries);
+            Migrator migrator = Migrator.load(queries, clock);
             String database = file != null ? file.toAbsolutePath().toString() : "DataSource " + dataSource;
             Connection writerConnection = null;
             Writer writer = null;
@@ -704,8 +742,11 @@ public final class SqliteJobStore implements JobStore {
                 LOG.info("SQLite job store open: database={}, schemaVersion={}, busyTimeout={}, synchronous={}, "
                         + "readPoolSize={}, walCheckpointEvery={}", database, version, busyTimeout, synchronous,
                         file != null ? Integer.toString(readPoolSize) : "n/a (host DataSource)", walCheckpointEvery);
+                // artifacts live next to the database file: <name>-artifacts/
+                Optional<Path> artifacts = Optional.ofNullable(file).map(Path::toAbsolutePath)
+                        .map(f -> f.resolveSibling(f.getFileName() + "-artifacts"));
                 return new SqliteJobStore(database, queries, writer, readSource, pool, file == null, busyTimeout, synchronous,
-                        beforeCommit);
+                        beforeCommit, artifacts);
             } catch (SQLException | IOException | RuntimeException e) {
                 closeQuietly(pool, writer, writerConnection);
                 if (e instanceof StoreException se) {

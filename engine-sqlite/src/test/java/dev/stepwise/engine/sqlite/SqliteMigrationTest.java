@@ -52,13 +52,13 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4", "5"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
         List<String> indexes = column(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        assertEquals(List.of("job_logs_by_job", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_lease",
+        assertEquals(List.of("job_logs_by_job", "job_steps_cache", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_lease",
                 "jobs_by_recipe_status", "jobs_by_status", "jobs_claim"), indexes);
         assertV3Columns(file);
         assertV4LogCursor(file);
@@ -91,7 +91,7 @@ class SqliteMigrationTest {
 
     /** Every schema version this library ships except the latest: each must upgrade. */
     static IntStream earlierVersions() {
-        return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES)).latestVersion());
+        return IntStream.range(1, Migrator.load(SqlFile.load(QUERIES), java.time.Clock.systemUTC()).latestVersion());
     }
 
     @ParameterizedTest(name = "from schema version {0}")
@@ -139,7 +139,7 @@ class SqliteMigrationTest {
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
             assertEquals(List.of(), store.findSteps("J-old").get(0).attemptLog());
         }
-        int latest = Migrator.load(SqlFile.load(QUERIES)).latestVersion();
+        int latest = Migrator.load(SqlFile.load(QUERIES), java.time.Clock.systemUTC()).latestVersion();
         List<String> expected = IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList();
         assertEquals(expected, column(file, "SELECT version FROM schema_version ORDER BY version"));
     }
@@ -173,13 +173,24 @@ class SqliteMigrationTest {
     }
 
     @Test
+    void migrationsAreStampedWithTheStoresClock() throws SQLException {
+        Path file = dir.resolve("stepwise.db");
+        java.time.Instant at = java.time.Instant.parse("2031-02-03T04:05:06.789Z");
+        SqliteJobStore.builder(file).clock(java.time.Clock.fixed(at, java.time.ZoneOffset.UTC)).build().close();
+
+        assertEquals(List.of(Long.toString(at.toEpochMilli())),
+                column(file, "SELECT DISTINCT applied_at FROM schema_version"));
+        assertThrows(NullPointerException.class, () -> SqliteJobStore.builder(file).clock(null));
+    }
+
+    @Test
     void reopeningIsANoOp() throws SQLException {
         Path file = dir.resolve("stepwise.db");
         SqliteJobStore.builder(file).build().close();
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4", "5"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -194,7 +205,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 5"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 6"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

@@ -38,35 +38,38 @@ public final class DefaultStepContext implements StepContext, StepLogger {
     private final SecretResolver secrets;
     private final Set<String> resolvedSecrets = ConcurrentHashMap.newKeySet();
 
+    private final dev.stepwise.engine.api.ArtifactStore artifacts;
+
     /**
-     * @param jobId     job id
-     * @param stepKey   step key
-     * @param stepType  step type
-     * @param attempt   attempt number
-     * @param input     job input
-     * @param params    step params
-     * @param outputs   earlier outputs (copied)
-     * @param inputHash input hash
-     * @param handle    the run's shared state
-     * @param clock     the engine clock
+     * @param services  the engine: clock, secret resolver, artifact store
+     * @param handle    the run's shared state (cancel, log buffer)
+     * @param jobId     the job
+     * @param def       the step's definition (key, type, params)
+     * @param row       its row as it starts (attempt number, input hash)
+     * @param input     the job input
+     * @param outputs   the outputs of the steps it depends on (copied)
      * @param snapshots the job's snapshots (config as it was at creation)
-     * @param secrets   resolves secret references
      */
-    public DefaultStepContext(String jobId, String stepKey, String stepType, int attempt, JsonNode input,
-            JsonNode params, Map<String, JsonNode> outputs, String inputHash, RunHandle handle, Clock clock,
-            JsonNode snapshots, SecretResolver secrets) {
+    public DefaultStepContext(EngineServices services, RunHandle handle, String jobId, dev.stepwise.engine.api.StepDefinition def,
+            dev.stepwise.engine.api.JobStep row, JsonNode input, Map<String, JsonNode> outputs, JsonNode snapshots) {
         this.jobId = jobId;
-        this.stepKey = stepKey;
-        this.stepType = stepType;
-        this.attempt = attempt;
+        this.stepKey = def.key();
+        this.stepType = def.type();
+        this.attempt = row.attempts();
         this.input = input;
-        this.params = params;
+        this.params = def.params();
         this.outputs = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
-        this.inputHash = inputHash;
+        this.inputHash = row.inputHash();
         this.handle = handle;
-        this.clock = clock;
+        this.clock = services.clock();
         this.snapshots = snapshots;
-        this.secrets = secrets;
+        this.secrets = services.secrets();
+        this.artifacts = services.artifacts();
+    }
+
+    @Override
+    public dev.stepwise.engine.api.ArtifactStore artifacts() {
+        return artifacts;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.ArtifactRef;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
@@ -70,16 +71,41 @@ public final class Manifests {
      * @return the manifest
      */
     public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots) {
+        return build(job, steps, snapshots, retriesOf(job));
+    }
+
+    /**
+     * @param job a job
+     * @return the retries from a step recorded in its persisted manifest, oldest first
+     */
+    public static List<Manifest.Retry> retriesOf(Job job) {
+        List<Manifest.Retry> out = new ArrayList<>();
+        if (job.manifest() != null) {
+            job.manifest().path("retries").forEach(r -> out.add(Manifest.Retry.fromJson(r)));
+        }
+        return out;
+    }
+
+    /**
+     * Builds the manifest with the given retry history (the job's own, plus a retry being made).
+     *
+     * @param job       the job row
+     * @param steps     its step rows in order
+     * @param snapshots its snapshots
+     * @param retries   its retries from a step, oldest first
+     * @return the manifest
+     */
+    public static Manifest build(Job job, List<JobStep> steps, JsonNode snapshots, List<Manifest.Retry> retries) {
         List<Manifest.StepEntry> entries = new ArrayList<>(steps.size());
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
                     s.outputRefs(), s.attempts(), s.inputHash(), s.error(), s.skipReason(),
-                    s.attempts() > 1 ? s.attemptLog() : List.of()));
+                    s.attempts() > 1 ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
         }
         JsonNode output = job.status() == JobStatus.COMPLETED && !steps.isEmpty()
                 ? steps.get(steps.size() - 1).outputRefs()
                 : null;
         return new Manifest(Manifest.VERSION, job.id(), job.status(), job.createdAt(), job.updatedAt(), job.input(),
-                snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()));
+                snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()), retries);
     }
 }

@@ -16,13 +16,16 @@ public final class RecipeValidator {
     }
 
     /**
-     * @param document  the recipe JSON
-     * @param stepTypes the step types registered in the engine
-     * @param store     where config references must exist
+     * @param document the recipe JSON
+     * @param services the engine: its step types and validators, the store where config references
+     *                 must exist, the schema cache that checks input and output schemas
      * @return the recipe (version as in the document, or 1)
      * @throws InvalidRecipeException listing every problem
      */
-    public static Recipe validate(JsonNode document, Set<String> stepTypes, JobStore store) {
+    public static Recipe validate(JsonNode document, EngineServices services) {
+        Set<String> stepTypes = services.steps().keySet();
+        JobStore store = services.store();
+        SchemaCache schemas = services.schemas();
         List<String> problems = new ArrayList<>();
         String slug = document != null && document.path("slug").isString() ? document.get("slug").asString() : null;
         if (document == null || !document.isObject()) {
@@ -39,14 +42,25 @@ public final class RecipeValidator {
                 problems.add("step '" + key + "' has unknown type '" + type + "' (registered: "
                         + (stepTypes.isEmpty() ? "none" : String.join(", ", stepTypes.stream().sorted().toList())) + ")");
             }
+            for (JsonNode v : step.path("validators")) {
+                String vt = v.path("type").asString("");
+                if (!vt.isEmpty() && !services.validators().containsKey(vt)) {
+                    problems.add("step '" + key + "' has a validator of unknown type '" + vt + "' (registered: "
+                            + String.join(", ", services.validators().keySet().stream().sorted().toList()) + ")");
+                }
+                if (vt.equals("json_schema")) {
+                    schemas.problemsOf(v.path("schema")).forEach(p -> problems.add("the json_schema validator of step '" + key
+                            + "' has no valid 'schema': " + p));
+                }
+            }
             JsonNode out = step.get("output_schema");
             if (out != null && !out.isNull()) {
-                Schemas.problemsOf(out).forEach(p -> problems.add("output_schema of step '" + key + "' is not a valid JSON Schema: " + p));
+                schemas.problemsOf(out).forEach(p -> problems.add("output_schema of step '" + key + "' is not a valid JSON Schema: " + p));
             }
         }
         JsonNode in = document.get("input_schema");
         if (in != null && !in.isNull()) {
-            Schemas.problemsOf(in).forEach(p -> problems.add("input_schema is not a valid JSON Schema: " + p));
+            schemas.problemsOf(in).forEach(p -> problems.add("input_schema is not a valid JSON Schema: " + p));
         }
         Recipe recipe = null;
         if (problems.isEmpty()) {

@@ -41,8 +41,6 @@ import tools.jackson.databind.JsonNode;
  * instant as its run-at).
  */
 public final class Runner {
-    /** Skip reason of a step whose valid checkpoint was reused. */
-    public static final String SKIP_CHECKPOINT = "checkpoint";
     /** Longest real-time wait between two looks at the clock while a retry is due. */
     private static final Duration TICK = Duration.ofMillis(50);
 
@@ -56,6 +54,7 @@ public final class Runner {
     private Map<String, Step> impls;
     private List<List<Integer>> deps;
     private final StepInputs inputs = new StepInputs();
+    private Reuse reuse;
     private final Set<Integer> done = new HashSet<>();
     private final Map<Integer, Instant> dueAgain = new HashMap<>();
     private Optional<String> failure = Optional.empty();
@@ -108,6 +107,7 @@ public final class Runner {
     public Job run() {
         Job read = claim.load(services, jobId);
         recipe = Manifests.recipeOf(read);
+        reuse = new Reuse(services, read);
         try {
             impls = resolveSteps(recipe);
         } catch (UnknownStepTypeException e) {
@@ -219,16 +219,23 @@ public final class Runner {
                     return toStart;
                 }
                 String hash = inputs.hash(i, def, impls.get(def.key()), ledger.job().input(), deps.get(i), recipe);
-                if (row.status().hasOutput() && hash.equals(row.inputHash()) && row.outputRefs() != null) {
-                    ledger.set(i, row.toBuilder().status(StepStatus.SKIPPED).skipReason(SKIP_CHECKPOINT).build());
-                    inputs.reuse(def.key(), row.outputRefs());
-                    done.add(i);
-                    ledger.log(def.key(), row.attempts(), LogLevel.INFO, "checkpoint reused (input hash " + hash.substring(0, 12) + "...)");
-                    progress(def.key());
-                    progressed = true;
-                } else if (executions.size() + toStart.size() < maxParallel()) {
-                    toStart.add(i);
+                Reuse.Decision decision = reuse.decide(row, def, hash);
+                if (decision instanceof Reuse.Decision.Execute execute) {
+                    execute.note().ifPresent(n -> ledger.log(def.key(), row.attempts(), LogLevel.WARN, n + "; running the step again"));
+                    if (executions.size() + toStart.size() < maxParallel()) {
+                        toStart.add(i);
+                    }
+                    continue;
                 }
+                JobStep skipped = decision instanceof Reuse.Decision.Checkpoint c ? c.row() : ((Reuse.Decision.Cached) decision).row();
+                ledger.set(i, skipped);
+                inputs.reuse(def.key(), skipped.outputRefs());
+                done.add(i);
+                ledger.log(def.key(), row.attempts(), LogLevel.INFO, skipped.cachedFrom() == null
+                        ? "checkpoint reused (input hash " + hash.substring(0, 12) + "...)"
+                        : "output of job " + skipped.cachedFrom() + " reused (step cache, input hash " + hash.substring(0, 12) + "...)");
+                progress(def.key());
+                progressed = true;
             }
         }
         return toStart;
@@ -255,9 +262,8 @@ public final class Runner {
     private void launch(int i) {
         StepDefinition def = recipe.steps().get(i);
         JobStep row = ledger.step(i);
-        DefaultStepContext ctx = new DefaultStepContext(jobId, def.key(), def.type(), row.attempts(), ledger.job().input(),
-                def.params(), inputs.upstream(deps.get(i), recipe), row.inputHash(), handle, services.clock(),
-                Manifests.snapshotsOf(ledger.job()), services.secrets());
+        DefaultStepContext ctx = new DefaultStepContext(services, handle, jobId, def, row, ledger.job().input(),
+                inputs.upstream(deps.get(i), recipe), Manifests.snapshotsOf(ledger.job()));
         boolean offThread = claim.stepsOffThread() || def.timeout().limit().isPresent() || recipe.isGraph();
         executions.launch(i, def, impls.get(def.key()), ctx, offThread);
     }

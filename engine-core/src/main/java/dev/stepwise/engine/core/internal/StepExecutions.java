@@ -7,6 +7,8 @@ import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepTimeout;
 import dev.stepwise.engine.api.StepTimeoutException;
+import dev.stepwise.engine.api.Validator;
+import dev.stepwise.engine.api.ValidatorSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -237,7 +239,7 @@ final class StepExecutions {
     }
 
     /** Output schema and secret checks, and redaction of secrets from failure reasons. */
-    private static Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
+    private Outcome checked(Outcome outcome, StepDefinition def, DefaultStepContext ctx) {
         if (outcome instanceof Outcome.Failed f) {
             return new Outcome.Failed(Secrets.redact(f.reason(), ctx.resolvedSecrets()), f.cause());
         }
@@ -255,14 +257,47 @@ final class StepExecutions {
         }
         if (def.outputSchema() != null) {
             JsonNode output = ok.output();
-            var violations = Schemas.validate(def.outputSchema(), output);
+            var violations = services.schemas().validate(def.outputSchema(), output);
             if (!violations.isEmpty()) {
                 return permanent("its output does not match its output_schema (" + violations.size() + " violation"
                         + (violations.size() == 1 ? "" : "s") + "): "
                         + String.join("; ", violations.stream().map(Object::toString).toList()));
             }
         }
-        return outcome;
+        return validated(ok, def);
+    }
+
+    /**
+     * Runs the step's validators: every problem of every validator is listed; the failure is
+     * retryable (by the step's policy) only if every validator that found a problem is.
+     */
+    private Outcome validated(Outcome.Succeeded ok, StepDefinition def) {
+        List<String> problems = new ArrayList<>();
+        boolean retryable = true;
+        for (ValidatorSpec spec : def.validators()) {
+            Validator validator = services.validators().get(spec.type());
+            List<String> found;
+            if (validator == null) {
+                found = List.of("no validator of type '" + spec.type() + "' is registered in this engine");
+            } else {
+                try {
+                    found = validator.validate(ok.output(), spec.params(), services.artifacts());
+                } catch (RuntimeException e) {
+                    found = List.of("validator '" + spec.type() + "' failed: " + describe(e));
+                }
+            }
+            if (!found.isEmpty()) {
+                found.forEach(p -> problems.add(spec.type() + ": " + p));
+                retryable &= spec.retryable();
+            }
+        }
+        if (problems.isEmpty()) {
+            return ok;
+        }
+        String reason = "its output failed validation (" + problems.size() + " problem" + (problems.size() == 1 ? "" : "s")
+                + "): " + String.join("; ", problems);
+        InvalidOutputException invalid = new InvalidOutputException(jobId, def.key(), reason);
+        return new Outcome.Failed(reason, retryable ? invalid : new PermanentStepException(reason, invalid));
     }
 
     /** A failure no retry can fix (the same output would be refused again). */

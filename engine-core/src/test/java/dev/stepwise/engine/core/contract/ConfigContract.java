@@ -20,6 +20,7 @@ import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.UnknownRecipeException;
 import dev.stepwise.engine.api.VersionedDocument;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,23 +74,23 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void publishingChangedContentMakesTheNextVersionAndIdenticalContentIsANoOp() {
         JobEngine engine = engine();
-        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one")).version());
-        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one")).version(), "identical: no new version");
-        assertEquals(1, engine.publishRecipe(echoRecipe("r", "one").withVersion(9)).version(), "the document's version is ignored");
-        assertEquals(2, engine.publishRecipe(echoRecipe("r", "two")).version());
-        assertEquals(List.of(1, 2), engine.recipeVersions("r").stream().map(Recipe::version).toList());
-        assertEquals("one", engine.recipe("r", 1).steps().get(0).params().get("p").asString(), "v1 is unchanged");
-        assertEquals(2, engine.recipe("r", null).version());
-        assertThrows(UnknownRecipeException.class, () -> engine.recipe("r", 3));
-        assertEquals(List.of("r"), engine.recipes().stream().map(Recipe::slug).toList());
+        assertEquals(1, engine.catalog().publishRecipe(echoRecipe("r", "one")).version());
+        assertEquals(1, engine.catalog().publishRecipe(echoRecipe("r", "one")).version(), "identical: no new version");
+        assertEquals(1, engine.catalog().publishRecipe(echoRecipe("r", "one").withVersion(9)).version(), "the document's version is ignored");
+        assertEquals(2, engine.catalog().publishRecipe(echoRecipe("r", "two")).version());
+        assertEquals(List.of(1, 2), engine.catalog().recipeVersions("r").stream().map(Recipe::version).toList());
+        assertEquals("one", engine.catalog().recipe("r", 1).steps().get(0).params().get("p").asString(), "v1 is unchanged");
+        assertEquals(2, engine.catalog().recipe("r", null).version());
+        assertThrows(UnknownRecipeException.class, () -> engine.catalog().recipe("r", 3));
+        assertEquals(List.of("r"), engine.catalog().recipes().stream().map(Recipe::slug).toList());
     }
 
     @Test
     void aJobIsPinnedToItsRecipeVersionAcrossANewerPublish() {
         JobEngine engine = engine();
-        engine.publishRecipe(echoRecipe("pin", "old"));
+        engine.catalog().publishRecipe(echoRecipe("pin", "old"));
         Job old = engine.createJob("pin", obj());
-        engine.publishRecipe(echoRecipe("pin", "new"));
+        engine.catalog().publishRecipe(echoRecipe("pin", "new"));
         Job latest = engine.createJob("pin", obj());
         Job named = engine.createJob("pin", 1, obj());
         assertEquals(List.of(1, 2, 1), List.of(old.recipeVersion(), latest.recipeVersion(), named.recipeVersion()));
@@ -109,10 +110,10 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void theSnapshotIsUnchangedByLaterConfigEditsAndStepsReadIt() {
         JobEngine engine = engine();
-        engine.putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"Write about {topic}.\"}"));
-        engine.publishRecipe(Recipe.builder("snap").prompt("writer").step("w", "prompted").build());
+        engine.catalog().putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"Write about {topic}.\"}"));
+        engine.catalog().publishRecipe(Recipe.builder("snap").prompt("writer").step("w", "prompted").build());
         Job job = engine.createJob("snap", obj());
-        VersionedDocument v2 = engine.putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"EDITED\"}"));
+        VersionedDocument v2 = engine.catalog().putConfig(DocumentKind.PROMPT, "writer", json("{\"text\":\"EDITED\"}"));
         assertEquals(2, v2.version());
 
         Job done = engine.run(job.id());
@@ -128,7 +129,7 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void invalidInputIsRejectedWithEveryViolationAndNothingWritten() {
         JobEngine engine = engine();
-        engine.publishRecipe(Recipe.builder("typed").inputSchema(json("""
+        engine.catalog().publishRecipe(Recipe.builder("typed").inputSchema(json("""
                 {"type": "object", "required": ["file"],
                  "properties": {"file": {"type": "string"}, "top": {"type": "integer", "minimum": 1},
                                 "lang": {"enum": ["en", "pt"]}}}"""))
@@ -147,7 +148,7 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void anOutputThatFailsItsSchemaFailsTheStep() {
         JobEngine engine = engine();
-        engine.publishRecipe(Recipe.builder("out")
+        engine.catalog().publishRecipe(Recipe.builder("out")
                 .step(StepDefinition.builder("a", "echo").outputSchema(json("{\"type\":\"object\",\"required\":[\"count\"]}")).build())
                 .build());
         Job done = engine.run(engine.createJob("out", obj()).id());
@@ -160,21 +161,21 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void everyRecipeProblemIsReportedAndNothingIsPublished() {
         JobEngine engine = engine();
-        InvalidRecipeException dup = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException dup = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "bad", "steps": [{"key": "a", "type": "echo"}, {"key": "a", "type": "echo"}]}""")));
         assertEquals(List.of("duplicate step key 'a'"), dup.problems());
-        InvalidRecipeException type = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException type = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "bad", "steps": [{"key": "a", "type": "tts"}]}""")));
         assertTrue(type.problems().get(0).contains("unknown type 'tts'"), type.problems().toString());
-        InvalidRecipeException schema = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException schema = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "bad", "input_schema": {"type": "strng", "minLength": -1}, "steps": [{"key": "a", "type": "echo"}]}""")));
         assertTrue(schema.problems().stream().anyMatch(p -> p.contains("input_schema") && p.contains("type")), schema.problems().toString());
         assertTrue(schema.problems().stream().anyMatch(p -> p.contains("minLength")), schema.problems().toString());
-        InvalidRecipeException ref = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException ref = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "bad", "providers": ["claude"], "presets": ["narrator"], "steps": [{"key": "a", "type": "echo"}]}""")));
         assertEquals(2, ref.problems().size(), ref.problems().toString());
         assertTrue(ref.getMessage().contains("provider 'claude'") && ref.getMessage().contains("preset 'narrator'"), ref.getMessage());
-        InvalidRecipeException all = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException all = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "bad", "steps": [{"key": "a", "type": "echo"}, {"key": "a", "type": "nope"}]}""")));
         assertEquals(2, all.problems().size(), "every problem is listed: " + all.problems());
         assertEquals(List.of(), store.findDocuments(DocumentKind.RECIPE));
@@ -185,27 +186,27 @@ public abstract class ConfigContract extends StoreContractBase {
         Path recipes = Files.createDirectories(dir.resolve("recipes"));
         Files.writeString(recipes.resolve("a.json"), echoRecipe("from-file", "f").toJson().toString());
         Files.writeString(recipes.resolve("notes.txt"), "not a recipe");
-        JobEngine.Builder b = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
+        JobEngineBuilder b = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json");
         JobEngine first = b.build();
         track(first);
-        assertEquals(List.of("from-file", "seeded"), first.recipes().stream().map(Recipe::slug).toList());
+        assertEquals(List.of("from-file", "seeded"), first.catalog().recipes().stream().map(Recipe::slug).toList());
         JobEngine second = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .recipeResource("/dev/stepwise/engine/core/contract/seed-recipe.json").build();
         track(second);
-        assertEquals(List.of(1, 1), second.recipes().stream().map(Recipe::version).toList(), "seeding again is a no-op");
+        assertEquals(List.of(1, 1), second.catalog().recipes().stream().map(Recipe::version).toList(), "seeding again is a no-op");
         // a newer version published since start-up is not undone by seeding the old content again
-        second.publishRecipe(echoRecipe("from-file", "changed"));
+        second.catalog().publishRecipe(echoRecipe("from-file", "changed"));
         JobEngine third = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
         track(third);
-        third.putConfig(DocumentKind.PROMPT, "p", json("{\"v\":2}"));
+        third.catalog().putConfig(DocumentKind.PROMPT, "p", json("{\"v\":2}"));
         JobEngine fourth = JobEngine.builder(store).step("echo", new Fakes.Echo()).recipes(recipes)
                 .config(DocumentKind.PROMPT, "p", json("{\"v\":1}")).build();
         track(fourth);
-        assertEquals(2, fourth.recipe("from-file", null).version());
-        assertEquals("changed", fourth.recipe("from-file", null).steps().get(0).params().get("p").asString());
-        assertEquals(2, fourth.config(DocumentKind.PROMPT, "p", null).orElseThrow().version());
+        assertEquals(2, fourth.catalog().recipe("from-file", null).version());
+        assertEquals("changed", fourth.catalog().recipe("from-file", null).steps().get(0).params().get("p").asString());
+        assertEquals(2, fourth.catalog().config(DocumentKind.PROMPT, "p", null).orElseThrow().version());
         assertThrows(InvalidInputException.class, () -> second.createJob("seeded", json("{\"n\":\"x\"}")));
         Files.writeString(recipes.resolve("b.json"), "{not json");
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
@@ -217,11 +218,11 @@ public abstract class ConfigContract extends StoreContractBase {
     void secretsNeverReachTheManifestTheLogsTheErrorsOrTheStore() throws IOException {
         JobEngine engine = engine();
         InvalidRecipeException literal = assertThrows(InvalidRecipeException.class,
-                () -> engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":\"" + SECRET + "\"}")));
+                () -> engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":\"" + SECRET + "\"}")));
         assertTrue(literal.getMessage().contains("$.api_key") && !literal.getMessage().contains(SECRET), literal.getMessage());
-        engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m-1\",\"api_key\":{\"secret\":\"env:LLM_KEY\"}}"));
-        engine.publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
-        engine.publishRecipe(Recipe.builder("leak").provider("llm").step("call", "provider", json("{\"leak\":true}")).build());
+        engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m-1\",\"api_key\":{\"secret\":\"env:LLM_KEY\"}}"));
+        engine.catalog().publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
+        engine.catalog().publishRecipe(Recipe.builder("leak").provider("llm").step("call", "provider", json("{\"leak\":true}")).build());
 
         Job failed = engine.run(engine.createJob("call", obj()).id());
         assertEquals(JobStatus.FAILED, failed.status());
@@ -253,8 +254,8 @@ public abstract class ConfigContract extends StoreContractBase {
     @Test
     void anUnresolvableSecretFailsTheStepNamingTheReferenceOnly() {
         JobEngine engine = engine();
-        engine.putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":{\"secret\":\"env:MISSING_KEY\"}}"));
-        engine.publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
+        engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":{\"secret\":\"env:MISSING_KEY\"}}"));
+        engine.catalog().publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
         Job failed = engine.run(engine.createJob("call", obj()).id());
         assertEquals(JobStatus.FAILED, failed.status());
         assertTrue(failed.lastError().contains("env:MISSING_KEY"), failed.lastError());

@@ -136,4 +136,19 @@ public final class FailingJobStore implements JobStore {
     public void close() {
         delegate.close();
     }
+
+    @Override
+    public Optional<JobStep> findCachedStep(String stepType, String inputHash) {
+        return delegate.findCachedStep(stepType, inputHash);
+    }
+
+    @Override
+    public java.util.Set<String> referencedArtifacts() {
+        return delegate.referencedArtifacts();
+    }
+
+    @Override
+    public Optional<java.nio.file.Path> artifactRoot() {
+        return delegate.artifactRoot();
+    }
 }

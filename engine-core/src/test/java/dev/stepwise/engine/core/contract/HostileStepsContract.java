@@ -92,7 +92,7 @@ public abstract class HostileStepsContract extends StoreContractBase {
         if (workers == null) {
             workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(Duration.ofMillis(20)));
         }
-        Job job = engine.submit(recipe, obj(), SubmitOptions.defaults());
+        Job job = engine.submit(recipe, obj(), SubmitOptions.defaults()).job();
         Await.until("job " + job.id() + " ends", () -> stored(job.id()).status().isTerminal());
         return stored(job.id());
     }

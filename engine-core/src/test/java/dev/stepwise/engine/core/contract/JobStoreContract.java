@@ -29,6 +29,7 @@ import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.RunListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ public abstract class JobStoreContract extends StoreContractBase {
     }
 
     /** @return a builder on the store under test with the test clock and the echo step */
-    protected JobEngine.Builder engineBuilder() {
+    protected JobEngineBuilder engineBuilder() {
         return JobEngine.builder(store).clock(clock);
     }
 

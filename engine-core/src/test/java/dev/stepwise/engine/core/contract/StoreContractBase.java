@@ -2,6 +2,7 @@ package dev.stepwise.engine.core.contract;
 
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ public abstract class StoreContractBase {
      * @param builder an engine builder
      * @return the built engine, closed after the test
      */
-    protected JobEngine track(JobEngine.Builder builder) {
+    protected JobEngine track(JobEngineBuilder builder) {
         return track(builder.build());
     }
 }

@@ -23,6 +23,7 @@ import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.core.Submitted;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import java.time.Duration;
@@ -88,7 +89,7 @@ public abstract class WorkersContract extends StoreContractBase {
             for (int i = 0; i < 8; i++) {
                 submits.add(pool.submit(() -> {
                     go.await();
-                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42"));
+                    return engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("order-42")).job();
                 }));
             }
             go.countDown();
@@ -101,9 +102,44 @@ public abstract class WorkersContract extends StoreContractBase {
             pool.shutdownNow();
         }
         assertEquals(1, store.findJobs(JobQuery.all()).size());
-        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43"));
+        Job other = engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("order-43")).job();
         assertEquals(2, store.findJobs(JobQuery.all()).size());
         assertEquals("order-43", other.idempotencyKey());
+    }
+
+    @Test
+    void submitTellsWhetherItCreatedTheJobOrFoundItByItsIdempotencyKey() throws Exception {
+        JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo())
+                .recipe(Recipe.builder("q").step("a", "echo").build()).build());
+        Submitted first = engine.submit("q", json("{\"n\":1}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted again = engine.submit("q", json("{\"n\":2}"), SubmitOptions.defaults().withIdempotencyKey("k-1"));
+        Submitted unkeyed = engine.submit("q", obj(), SubmitOptions.defaults());
+        assertTrue(first.created());
+        assertFalse(again.created(), "found by its key");
+        assertEquals(first.job(), again.job(), "the stored job, with the first submit's input");
+        assertEquals(json("{\"n\":1}"), again.job().input());
+        assertTrue(unkeyed.created());
+        assertEquals(2, store.findJobs(JobQuery.all()).size());
+
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Submitted>> racing = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                racing.add(pool.submit(() -> {
+                    go.await();
+                    return engine.submit("q", obj(), SubmitOptions.defaults().withIdempotencyKey("k-2"));
+                }));
+            }
+            go.countDown();
+            int created = 0;
+            for (Future<Submitted> f : racing) {
+                created += f.get(20, TimeUnit.SECONDS).created() ? 1 : 0;
+            }
+            assertEquals(1, created, "exactly one racing submit created the job");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -122,7 +158,7 @@ public abstract class WorkersContract extends StoreContractBase {
             Workers workers = engine.startWorkers(WorkerOptions.defaults().withCount(2).withPollInterval(Duration.ofHours(1))
                     .withExecutor(executor));
             await("both workers are idle", () -> loops.size() == 2 && loops.stream().allMatch(WorkersContract::parked));
-            Job job = engine.submit("q", obj(), SubmitOptions.defaults());
+            Job job = engine.submit("q", obj(), SubmitOptions.defaults()).job();
             await("the job completes: woken at once, not after the hour's poll",
                     () -> stored(job.id()).status() == JobStatus.COMPLETED);
             submitTwentyMoreAndAwaitThem(engine, workers);
@@ -135,7 +171,7 @@ public abstract class WorkersContract extends StoreContractBase {
     private void submitTwentyMoreAndAwaitThem(JobEngine engine, Workers workers) throws InterruptedException {
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()));
+            jobs.add(engine.submit("q", json("{\"i\":" + i + "}"), SubmitOptions.defaults()).job());
         }
         await("all complete", () -> jobs.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
         await("the workers counted 21 jobs", () -> workers.jobsRun() == 21); // counted just after the final write
@@ -178,7 +214,7 @@ public abstract class WorkersContract extends StoreContractBase {
                         .step(StepDefinition.builder("call", "flaky").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job job = engine.submit("retry", obj(), SubmitOptions.defaults());
+        Job job = engine.submit("retry", obj(), SubmitOptions.defaults()).job();
         Instant t0 = clock.instant();
 
         await("first failure", () -> flaky.calls.get() == 1 && stored(job.id()).status() == JobStatus.PENDING);
@@ -265,9 +301,9 @@ public abstract class WorkersContract extends StoreContractBase {
                 .recipe(Recipe.builder("down").step(StepDefinition.builder("s", "down").retry(BACKOFF).build()).build())
                 .build());
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
-        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults());
-        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults());
-        Job dn = engine.submit("down", obj(), SubmitOptions.defaults());
+        Job bad = engine.submit("bad", obj(), SubmitOptions.defaults()).job();
+        Job ref = engine.submit("refused", obj(), SubmitOptions.defaults()).job();
+        Job dn = engine.submit("down", obj(), SubmitOptions.defaults()).job();
         await("non-retryable failed", () -> stored(bad.id()).status() == JobStatus.FAILED);
         await("permanent failed", () -> stored(ref.id()).status() == JobStatus.FAILED);
         assertEquals(1, badInput.calls.get());
@@ -424,13 +460,13 @@ public abstract class WorkersContract extends StoreContractBase {
     @Test
     void aCycleOrAnUnknownDependencyIsRejectedWhenPublished() {
         JobEngine engine = track(JobEngine.builder(store).step("echo", new Fakes.Echo()).build());
-        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException cycle = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "loop", "steps": [
                   {"key": "a", "type": "echo", "depends_on": ["c"]},
                   {"key": "b", "type": "echo", "depends_on": ["a"]},
                   {"key": "c", "type": "echo", "depends_on": ["b"]}]}""")));
         assertTrue(cycle.getMessage().contains("cycle") && cycle.getMessage().contains("a -> c -> b -> a"), cycle.getMessage());
-        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.publishRecipe(json("""
+        InvalidRecipeException unknown = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
                 {"slug": "dangling", "steps": [{"key": "a", "type": "echo", "depends_on": ["ghost"]}]}""")));
         assertTrue(unknown.getMessage().contains("'ghost'"), unknown.getMessage());
     }
@@ -454,9 +490,9 @@ public abstract class WorkersContract extends StoreContractBase {
                 .build();
         Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL)
                 .withShutdownGrace(Duration.ofSeconds(10)));
-        Job first = engine.submit("two", obj(), SubmitOptions.defaults());
+        Job first = engine.submit("two", obj(), SubmitOptions.defaults()).job();
         assertTrue(inLong.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
-        Job second = engine.submit("two", obj(), SubmitOptions.defaults());
+        Job second = engine.submit("two", obj(), SubmitOptions.defaults()).job();
         Thread closing = new Thread(workers::close, "closer");
         closer.set(closing);
         closing.start();
@@ -504,7 +540,7 @@ public abstract class WorkersContract extends StoreContractBase {
         engine.submit("note", json("{\"name\":\"high-later\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(1)));
         engine.submit("note", json("{\"name\":\"high-earlier\"}"), SubmitOptions.defaults().withPriority(5).withRunAt(now.minusSeconds(9)));
         Job future = engine.submit("note", json("{\"name\":\"future\"}"), SubmitOptions.defaults().withPriority(9)
-                .withRunAt(now.plusSeconds(60)));
+                .withRunAt(now.plusSeconds(60))).job();
         engine.submit("note", json("{\"name\":\"mid\"}"), SubmitOptions.defaults().withPriority(2));
         engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
         await("four run", () -> order.size() == 4);
@@ -539,10 +575,10 @@ public abstract class WorkersContract extends StoreContractBase {
                 .recipe(Recipe.builder("free").step("s", "free").build()).build());
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("limited", obj(), SubmitOptions.defaults()).job());
         }
         for (int i = 0; i < 4; i++) {
-            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()));
+            jobs.add(engine.submit("free", obj(), SubmitOptions.defaults()).job());
         }
         engine.startWorkers(WorkerOptions.defaults().withCount(4).withPollInterval(FAST_POLL)
                 .withRecipeLimits(Map.of("limited", 2)));

@@ -3,7 +3,7 @@ package dev.stepwise.engine.examples.greeting;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Step;
 import dev.stepwise.engine.api.StepContext;
-import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -36,7 +36,7 @@ public final class Greeting {
      * @param builder an engine builder
      * @return the builder
      */
-    public static JobEngine.Builder registerSteps(JobEngine.Builder builder) {
+    public static JobEngineBuilder registerSteps(JobEngineBuilder builder) {
         return builder.step("greet", new Greet());
     }
 

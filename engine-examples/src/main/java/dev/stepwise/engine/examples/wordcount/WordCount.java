@@ -1,6 +1,6 @@
 package dev.stepwise.engine.examples.wordcount;
 
-import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import java.nio.file.Path;
 
 /**
@@ -33,7 +33,7 @@ public final class WordCount {
      * @param reportDir where reports go when the job input names no {@code out}
      * @return the builder
      */
-    public static JobEngine.Builder registerSteps(JobEngine.Builder builder, Path reportDir) {
+    public static JobEngineBuilder registerSteps(JobEngineBuilder builder, Path reportDir) {
         return builder
                 .step("read-file", new ReadFile())
                 .step("tokenize", new Tokenize())
@@ -49,7 +49,7 @@ public final class WordCount {
      * @param reportDir where reports go when the job input names no {@code out}
      * @return the builder
      */
-    public static JobEngine.Builder register(JobEngine.Builder builder, Path reportDir) {
+    public static JobEngineBuilder register(JobEngineBuilder builder, Path reportDir) {
         return registerSteps(builder, reportDir).recipeResource(RECIPE_RESOURCE);
     }
 }

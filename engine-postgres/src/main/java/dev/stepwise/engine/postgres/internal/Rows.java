@@ -86,7 +86,8 @@ public final class Rows {
                 .set("error", s.error())
                 .set("skipReason", s.skipReason())
                 .set("interruptions", s.interruptions())
-                .set("attemptLog", Codec.attempts(s.attemptLog()));
+                .set("attemptLog", Codec.attempts(s.attemptLog()))
+                .set("cachedFrom", s.cachedFrom());
     }
 
     /**
@@ -141,23 +142,21 @@ public final class Rows {
      * @throws SQLException on a read failure
      */
     public static JobStep step(ResultSet rs) throws SQLException {
-        return new JobStep(
-                rs.getString("id"),
-                rs.getString("job_id"),
-                rs.getString("step_key"),
-                rs.getInt("step_order"),
-                rs.getString("step_type"),
-                rs.getString("input_hash"),
-                StepStatus.fromValue(rs.getString("status")),
-                Codec.json(rs, "output_refs"),
-                rs.getInt("attempts"),
-                rs.getLong("duration_ms"),
-                Codec.instant(rs, "started_at"),
-                Codec.instant(rs, "completed_at"),
-                rs.getString("error"),
-                rs.getString("skip_reason"),
-                rs.getInt("interruptions"),
-                Codec.attempts(rs.getString("attempt_log")));
+        return JobStep.pending(rs.getString("id"), rs.getString("job_id"), rs.getString("step_key"),
+                        rs.getInt("step_order"), rs.getString("step_type")).toBuilder()
+                .inputHash(rs.getString("input_hash"))
+                .status(StepStatus.fromValue(rs.getString("status")))
+                .outputRefs(Codec.json(rs, "output_refs"))
+                .attempts(rs.getInt("attempts"))
+                .durationMs(rs.getLong("duration_ms"))
+                .startedAt(Codec.instant(rs, "started_at"))
+                .completedAt(Codec.instant(rs, "completed_at"))
+                .error(rs.getString("error"))
+                .skipReason(rs.getString("skip_reason"))
+                .interruptions(rs.getInt("interruptions"))
+                .attemptLog(Codec.attempts(rs.getString("attempt_log")))
+                .cachedFrom(rs.getString("cached_from"))
+                .build();
     }
 
     /**

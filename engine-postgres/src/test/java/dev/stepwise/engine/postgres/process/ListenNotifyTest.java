@@ -74,7 +74,7 @@ class ListenNotifyTest {
     /** @return ms from submit until the job completed in the other JVM */
     private static long pickUp(JobEngine engine, PostgresJobStore store) throws InterruptedException {
         long start = System.nanoTime();
-        Job job = engine.submit("one", PgChild.JSON.createObjectNode(), SubmitOptions.defaults());
+        Job job = engine.submit("one", PgChild.JSON.createObjectNode(), SubmitOptions.defaults()).job();
         Await.until("job " + job.id() + " completed by the other JVM",
                 () -> store.findJob(job.id()).orElseThrow().status() == JobStatus.COMPLETED);
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

@@ -4,6 +4,7 @@ import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
 import dev.stepwise.engine.postgres.PgSchemas;
@@ -35,12 +36,12 @@ public final class PgChild {
     }
 
     /** The recipes of the tests: one step, three steps, twenty steps; each step a "mark". */
-    static JobEngine.Builder engine(PostgresJobStore store, Path effects, Duration lease) {
+    static JobEngineBuilder engine(PostgresJobStore store, Path effects, Duration lease) {
         return engine(store, effects, lease, 0);
     }
 
     /** As {@link #engine(PostgresJobStore, Path, Duration)}, each step first sleeping {@code stepMillis}. */
-    static JobEngine.Builder engine(PostgresJobStore store, Path effects, Duration lease, long stepMillis) {
+    static JobEngineBuilder engine(PostgresJobStore store, Path effects, Duration lease, long stepMillis) {
         Recipe.Builder twenty = Recipe.builder("twenty");
         for (int i = 0; i < 20; i++) {
             twenty.step("s" + i, "mark");

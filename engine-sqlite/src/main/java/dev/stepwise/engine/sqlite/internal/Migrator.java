@@ -1,7 +1,8 @@
 package dev.stepwise.engine.sqlite.internal;
 
 import dev.stepwise.engine.api.StoreException;
-import java.time.Instant;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -30,18 +31,21 @@ public final class Migrator {
 
     private final List<Migration> migrations;
     private final SqlFile queries;
+    private final Clock clock;
 
-    private Migrator(List<Migration> migrations, SqlFile queries) {
+    private Migrator(List<Migration> migrations, SqlFile queries, Clock clock) {
         this.migrations = List.copyOf(migrations);
         this.queries = queries;
+        this.clock = clock;
     }
 
     /**
      * @param queries the store's statements
+     * @param clock   stamps each applied migration's {@code applied_at}
      * @return a migrator holding every migration of the index
      * @throws IllegalStateException if the index or a script is missing or misnumbered (a packaging bug)
      */
-    public static Migrator load(SqlFile queries) {
+    public static Migrator load(SqlFile queries, Clock clock) {
         List<Migration> out = new ArrayList<>();
         for (String line : SqlFile.read(BASE + "index.txt").split("\\R")) {
             String name = line.strip();
@@ -58,7 +62,7 @@ public final class Migrator {
             }
             out.add(new Migration(version, m.group(2), SqlFile.splitStatements(SqlFile.read(BASE + name))));
         }
-        return new Migrator(out, queries);
+        return new Migrator(out, queries, java.util.Objects.requireNonNull(clock, "clock"));
     }
 
     /** @return the newest schema version this library knows */
@@ -97,7 +101,7 @@ public final class Migrator {
                 Jdbc.update(c, queries.get("insert_schema_version"), Params.of()
                         .set("version", next.version())
                         .set("description", next.description())
-                        .set("appliedAt", Instant.now()));
+                        .set("appliedAt", clock.instant().truncatedTo(ChronoUnit.MILLIS)));
                 applied[0] = next.version();
                 return next.version();
             });

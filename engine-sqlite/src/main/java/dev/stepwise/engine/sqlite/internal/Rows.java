@@ -99,7 +99,8 @@ public final class Rows {
                 .set("error", s.error())
                 .set("skipReason", s.skipReason())
                 .set("interruptions", s.interruptions())
-                .set("attemptLog", Codec.attempts(s.attemptLog()));
+                .set("attemptLog", Codec.attempts(s.attemptLog()))
+                .set("cachedFrom", s.cachedFrom());
     }
 
     /**
@@ -167,29 +168,30 @@ public final class Rows {
      * @throws SQLException on a read failure
      */
     public static Job job(ResultSet rs) throws SQLException {
-        return new Job(
-                rs.getString("id"),
-                rs.getString("recipe_id"),
-                rs.getString("recipe_slug"),
-                rs.getInt("recipe_version"),
-                Codec.json(rs, "input"),
-                Codec.json(rs, "manifest"),
-                JobStatus.fromValue(rs.getString("status")),
-                rs.getString("current_step"),
-                rs.getInt("progress"),
-                rs.getString("last_error"),
-                rs.getLong("duration_ms"),
-                Codec.instant(rs, "created_at"),
-                Codec.instant(rs, "updated_at"),
-                Codec.instant(rs, "started_at"),
-                Codec.instant(rs, "finished_at"),
-                rs.getString("lease_owner"),
-                Codec.instant(rs, "lease_expires_at"),
-                rs.getLong("epoch"),
-                rs.getInt("cancel_requested") != 0,
-                Codec.instant(rs, "run_at"),
-                rs.getInt("priority"),
-                rs.getString("idempotency_key"));
+        return Job.builder()
+                .id(rs.getString("id"))
+                .recipeId(rs.getString("recipe_id"))
+                .recipeSlug(rs.getString("recipe_slug"))
+                .recipeVersion(rs.getInt("recipe_version"))
+                .input(Codec.json(rs, "input"))
+                .manifest(Codec.json(rs, "manifest"))
+                .status(JobStatus.fromValue(rs.getString("status")))
+                .currentStep(rs.getString("current_step"))
+                .progress(rs.getInt("progress"))
+                .lastError(rs.getString("last_error"))
+                .durationMs(rs.getLong("duration_ms"))
+                .createdAt(Codec.instant(rs, "created_at"))
+                .updatedAt(Codec.instant(rs, "updated_at"))
+                .startedAt(Codec.instant(rs, "started_at"))
+                .finishedAt(Codec.instant(rs, "finished_at"))
+                .leaseOwner(rs.getString("lease_owner"))
+                .leaseExpiresAt(Codec.instant(rs, "lease_expires_at"))
+                .epoch(rs.getLong("epoch"))
+                .cancelRequested(rs.getInt("cancel_requested") != 0)
+                .runAt(Codec.instant(rs, "run_at"))
+                .priority(rs.getInt("priority"))
+                .idempotencyKey(rs.getString("idempotency_key"))
+                .build();
     }
 
     /**
@@ -198,23 +200,21 @@ public final class Rows {
      * @throws SQLException on a read failure
      */
     public static JobStep step(ResultSet rs) throws SQLException {
-        return new JobStep(
-                rs.getString("id"),
-                rs.getString("job_id"),
-                rs.getString("step_key"),
-                rs.getInt("step_order"),
-                rs.getString("step_type"),
-                rs.getString("input_hash"),
-                StepStatus.fromValue(rs.getString("status")),
-                Codec.json(rs, "output_refs"),
-                rs.getInt("attempts"),
-                rs.getLong("duration_ms"),
-                Codec.instant(rs, "started_at"),
-                Codec.instant(rs, "completed_at"),
-                rs.getString("error"),
-                rs.getString("skip_reason"),
-                rs.getInt("interruptions"),
-                Codec.attempts(rs.getString("attempt_log")));
+        return JobStep.pending(rs.getString("id"), rs.getString("job_id"), rs.getString("step_key"),
+                        rs.getInt("step_order"), rs.getString("step_type")).toBuilder()
+                .inputHash(rs.getString("input_hash"))
+                .status(StepStatus.fromValue(rs.getString("status")))
+                .outputRefs(Codec.json(rs, "output_refs"))
+                .attempts(rs.getInt("attempts"))
+                .durationMs(rs.getLong("duration_ms"))
+                .startedAt(Codec.instant(rs, "started_at"))
+                .completedAt(Codec.instant(rs, "completed_at"))
+                .error(rs.getString("error"))
+                .skipReason(rs.getString("skip_reason"))
+                .interruptions(rs.getInt("interruptions"))
+                .attemptLog(Codec.attempts(rs.getString("attempt_log")))
+                .cachedFrom(rs.getString("cached_from"))
+                .build();
     }
 
     /**

@@ -40,7 +40,7 @@ class ProcessQueueTest {
         try (SqliteJobStore store = SqliteJobStore.builder(db).build();
                 JobEngine engine = QueueChild.engine(store, null).build()) {
             for (int i = 0; i < 500; i++) {
-                ids.add(engine.submit(QueueChild.SLUG, JSON.createObjectNode().put("i", i), SubmitOptions.defaults()).id());
+                ids.add(engine.submit(QueueChild.SLUG, JSON.createObjectNode().put("i", i), SubmitOptions.defaults()).job().id());
             }
         }
         Path log = dir.resolve("workers.log");

@@ -4,6 +4,7 @@ import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
@@ -38,7 +39,7 @@ public final class QueueChild {
         return Recipe.builder(SLUG).step("a", "mark").step("b", "mark").step("c", "mark").build();
     }
 
-    static JobEngine.Builder engine(SqliteJobStore store, Path effects) {
+    static JobEngineBuilder engine(SqliteJobStore store, Path effects) {
         // No process dies here: a lease only has to outlast a busy machine's pauses between heartbeats.
         return JobEngine.builder(store).leaseTtl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofSeconds(1))
                 .step("mark", ctx -> {
