@@ -28,6 +28,8 @@ import tools.jackson.databind.JsonNode;
  * @param interruptions how many runs found it {@code running}: its runner lost the lease while executing it
  * @param attemptLog    each execution it had (number, start, end, outcome, error, retry delay), oldest first
  * @param cachedFrom    the job whose identical execution was reused (skip reason {@code "cache"}), or null
+ * @param cacheable     whether its step is declared {@code cache}: only such rows are offered to other jobs
+ *                      by {@link JobStore#findCachedStep} (so the store indexes only them)
  */
 public record JobStep(
         String id,
@@ -46,7 +48,8 @@ public record JobStep(
         String skipReason,
         int interruptions,
         List<Attempt> attemptLog,
-        String cachedFrom) {
+        String cachedFrom,
+        boolean cacheable) {
 
     /** Validates the fields. */
     public JobStep {
@@ -82,7 +85,7 @@ public record JobStep(
      */
     public static JobStep pending(String id, String jobId, String stepKey, int stepOrder, String stepType) {
         return new JobStep(id, jobId, stepKey, stepOrder, stepType, null, StepStatus.PENDING, null, 0, 0, null, null,
-                null, null, 0, List.of(), null);
+                null, null, 0, List.of(), null, false);
     }
 
     /** @return a builder holding this step's fields */
@@ -109,6 +112,7 @@ public record JobStep(
         private int interruptions;
         private List<Attempt> attemptLog;
         private String cachedFrom;
+        private boolean cacheable;
 
         private Builder(JobStep s) {
             id = s.id;
@@ -128,6 +132,7 @@ public record JobStep(
             interruptions = s.interruptions;
             attemptLog = s.attemptLog;
             cachedFrom = s.cachedFrom;
+            cacheable = s.cacheable;
         }
 
         /** @param v input hash @return this */
@@ -154,6 +159,8 @@ public record JobStep(
         public Builder attemptLog(List<Attempt> v) { attemptLog = v; return this; }
         /** @param v the job whose execution was reused, or null @return this */
         public Builder cachedFrom(String v) { cachedFrom = v; return this; }
+        /** @param v whether its step is declared {@code cache} @return this */
+        public Builder cacheable(boolean v) { cacheable = v; return this; }
 
         /**
          * @param change what happens to the latest attempt
@@ -179,7 +186,7 @@ public record JobStep(
         /** @return the step row */
         public JobStep build() {
             return new JobStep(id, jobId, stepKey, stepOrder, stepType, inputHash, status, outputRefs, attempts,
-                    durationMs, startedAt, completedAt, error, skipReason, interruptions, attemptLog, cachedFrom);
+                    durationMs, startedAt, completedAt, error, skipReason, interruptions, attemptLog, cachedFrom, cacheable);
         }
     }
 }

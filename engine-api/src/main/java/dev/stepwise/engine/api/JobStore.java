@@ -150,7 +150,7 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * The step cache's lookup: the most recently completed {@code success} step row, of any job,
-     * with this step type and input hash.
+     * with this step type and input hash, among the rows marked {@link JobStep#cacheable()}.
      *
      * @param stepType  the step's type name
      * @param inputHash its input hash

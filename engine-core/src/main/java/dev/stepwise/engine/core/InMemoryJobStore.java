@@ -251,7 +251,7 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public synchronized Optional<JobStep> findCachedStep(String stepType, String inputHash) {
         return steps.values().stream().flatMap(List::stream)
-                .filter(s -> s.status() == dev.stepwise.engine.api.StepStatus.SUCCESS && stepType.equals(s.stepType())
+                .filter(s -> s.status() == dev.stepwise.engine.api.StepStatus.SUCCESS && s.cacheable() && stepType.equals(s.stepType())
                         && inputHash.equals(s.inputHash()) && s.completedAt() != null)
                 .max(java.util.Comparator.comparing(JobStep::completedAt))
                 .map(InMemoryJobStore::copy);

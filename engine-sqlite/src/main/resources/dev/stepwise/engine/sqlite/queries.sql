@@ -156,9 +156,9 @@ WHERE id = :id
 -- name: insert_step
 INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs, attempts,
                        duration_ms, started_at, completed_at, error, skip_reason, interruptions, attempt_log,
-                       cached_from)
+                       cached_from, cacheable)
 VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs, :attempts,
-        :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions, :attemptLog, :cachedFrom)
+        :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions, :attemptLog, :cachedFrom, :cacheable)
 
 -- name: update_step
 UPDATE job_steps
@@ -173,7 +173,8 @@ SET input_hash    = :inputHash,
     skip_reason   = :skipReason,
     interruptions = :interruptions,
     attempt_log   = :attemptLog,
-    cached_from   = :cachedFrom
+    cached_from   = :cachedFrom,
+    cacheable     = :cacheable
 WHERE id = :id
   AND job_id = :jobId
 
@@ -235,7 +236,7 @@ SELECT * FROM job_steps WHERE job_id = :jobId ORDER BY step_order
 -- (index job_steps_cache, V6).
 -- name: find_cached_step
 SELECT * FROM job_steps
-WHERE step_type = :stepType AND input_hash = :inputHash AND status = 'success'
+WHERE step_type = :stepType AND input_hash = :inputHash AND status = 'success' AND cacheable = 1
 ORDER BY completed_at DESC
 LIMIT 1
 

@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Runs one job to a terminal state (or hands it back), following the ADR's flow. Three rooms:
@@ -253,7 +252,8 @@ public final class Runner {
         ledger.listen(l -> l.beforeRunningRecord(jobId, def.key()));
         Instant now = services.now();
         ledger.set(i, row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(inputs.hashOf(i))
-                .startedAt(now).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0)
+                .startedAt(now).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0).cachedFrom(null)
+                .cacheable(def.cache())
                 .addAttempt(Attempt.started(attempt, now)).build());
         ledger.update(j -> j.currentStep(def.key()));
         ledger.log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");

@@ -139,21 +139,34 @@ public final class HttpAdapter implements HttpHandler {
         }
     }
 
+    /** Most bytes of a too-large body read and dropped before the 413 is sent. */
+    private static final long DRAIN_LIMIT_BYTES = 16L << 20;
+
+    private static long declaredLength(HttpExchange ex) {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        try {
+            return length == null ? DRAIN_LIMIT_BYTES : Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            return DRAIN_LIMIT_BYTES;
+        }
+    }
+
     /** @return the body, or empty when it is over the limit */
     private static Optional<byte[]> readBody(HttpExchange ex) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > DashboardApi.MAX_BODY_BYTES) {
-                    return Optional.empty();
-                }
-            } catch (NumberFormatException e) {
-                // read it and see
-            }
-        }
         try (InputStream in = ex.getRequestBody()) {
             byte[] bytes = in.readNBytes(DashboardApi.MAX_BODY_BYTES + 1);
-            return bytes.length > DashboardApi.MAX_BODY_BYTES ? Optional.empty() : Optional.of(bytes);
+            if (bytes.length <= DashboardApi.MAX_BODY_BYTES) {
+                return Optional.of(bytes);
+            }
+            // Read (and drop) the rest, up to a bound, before answering 413: closing a connection
+            // with unread request bytes makes the kernel reset it, and the client may then lose
+            // the answer. Past the bound the connection is closed anyway ("Connection: close").
+            long left = Math.min(Math.max(0, declaredLength(ex) - bytes.length), DRAIN_LIMIT_BYTES);
+            byte[] drop = new byte[64 * 1024];
+            for (int n = 0; left > 0 && n >= 0; left -= Math.max(n, 0)) {
+                n = in.read(drop, 0, (int) Math.min(drop.length, left));
+            }
+            return Optional.empty();
         }
     }
 
