@@ -667,7 +667,7 @@ public final class PostgresJobStore implements JobStore {
         }
 
         /**
-         * The engine's clock (give the one given to {@code JobEngine.Builder#clock}), whose
+         * The engine's clock (give the one given to {@code JobEngineBuilder#clock}), whose
          * offset from the database's clock the store measures. Default the system clock (UTC).
          *
          * @param engineClock the clock

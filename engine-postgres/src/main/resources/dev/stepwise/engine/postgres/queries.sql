@@ -94,17 +94,18 @@ SET input_hash    = :inputHash,
     skip_reason   = :skipReason,
     interruptions = :interruptions,
     attempt_log   = :attemptLog,
-    cached_from   = :cachedFrom
+    cached_from   = :cachedFrom,
+    cacheable     = :cacheable
 WHERE id = :id
   AND job_id = :jobId
 
 -- name: insert_step
 INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,
                                 attempts, duration_ms, started_at, completed_at, error, skip_reason,
-                                interruptions, attempt_log, cached_from)
+                                interruptions, attempt_log, cached_from, cacheable)
 VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs,
         :attempts, :durationMs, :startedAt, :completedAt, :error, :skipReason,
-        :interruptions, :attemptLog, :cachedFrom)
+        :interruptions, :attemptLog, :cachedFrom, :cacheable)
 
 -- name: insert_log
 INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)

@@ -87,7 +87,8 @@ public final class Rows {
                 .set("skipReason", s.skipReason())
                 .set("interruptions", s.interruptions())
                 .set("attemptLog", Codec.attempts(s.attemptLog()))
-                .set("cachedFrom", s.cachedFrom());
+                .set("cachedFrom", s.cachedFrom())
+                .set("cacheable", s.cacheable());
     }
 
     /**
@@ -156,6 +157,7 @@ public final class Rows {
                 .interruptions(rs.getInt("interruptions"))
                 .attemptLog(Codec.attempts(rs.getString("attempt_log")))
                 .cachedFrom(rs.getString("cached_from"))
+                .cacheable(rs.getBoolean("cacheable"))
                 .build();
     }
 
