@@ -42,6 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class PgBench {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int STEPS = 5;
+    /** The floor rows' time stamps (durations use System.nanoTime). */
+    private static final java.time.Clock FLOOR_CLOCK = java.time.Clock.systemUTC();
 
     private final String url;
     private final int jobs;
@@ -168,7 +170,7 @@ public final class PgBench {
                 long t0 = System.nanoTime();
                 for (int i = 1; i <= j; i++) {
                     for (int o = 0; o < STEPS; o++) {
-                        Timestamp now = new Timestamp(System.currentTimeMillis());
+                        Timestamp now = Timestamp.from(FLOOR_CLOCK.instant());
                         step.setString(1, "{}");
                         step.setLong(2, 0);
                         step.setTimestamp(3, now);

@@ -209,7 +209,7 @@ public final class JobEngine implements AutoCloseable {
                 case COMPLETED, FAILED -> throw new IllegalTransitionException(jobId, job.status(), JobStatus.CANCELLED,
                         "only pending or running jobs can be cancelled");
                 case PENDING -> {
-                    Instant now = services.now();
+                    Instant now = services.nowMillis();
                     Job cancelled = job.toBuilder().status(JobStatus.CANCELLED).finishedAt(now).updatedAt(now).build();
                     cancelled = cancelled.toBuilder().manifest(Manifests.build(cancelled, steps(jobId),
                             Manifests.snapshotsOf(job)).toJson()).build();
@@ -225,7 +225,7 @@ public final class JobEngine implements AutoCloseable {
                 case RUNNING -> {
                     // The durable flag first: a runner in this process, signalled next, may end the
                     // job at once, and the job read back must show the request.
-                    services.store().requestCancel(jobId, services.now());
+                    services.store().requestCancel(jobId, services.nowMillis());
                     RunHandle handle = services.active().get(jobId);
                     if (handle != null) {
                         handle.requestCancel();
@@ -283,7 +283,7 @@ public final class JobEngine implements AutoCloseable {
             throw new IllegalArgumentException("olderThan must be >= 0, was " + olderThan);
         }
         Set<String> referenced = services.store().referencedArtifacts();
-        return services.artifacts().deleteUnreferenced(referenced, services.now().minus(olderThan));
+        return services.artifacts().deleteUnreferenced(referenced, services.nowMillis().minus(olderThan));
     }
 
     /** @return where this engine's steps keep artifacts */
@@ -298,7 +298,7 @@ public final class JobEngine implements AutoCloseable {
      * @return the jobs handed back
      */
     public List<Job> recover() {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         List<Job> recovered = new ArrayList<>();
         for (Job job : services.store().findExpiredLeases(now, 1000)) {
             Job pending = job.toBuilder().status(JobStatus.PENDING).epoch(job.epoch() + 1).leaseOwner(null)
@@ -379,7 +379,7 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private LogEntry log(String jobId, LogLevel level, String message) {
-        return new LogEntry(0, jobId, null, 0, services.now(), level, message);
+        return new LogEntry(0, jobId, null, 0, services.nowMillis(), level, message);
     }
 
     /**

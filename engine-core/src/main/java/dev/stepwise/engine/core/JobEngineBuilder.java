@@ -57,6 +57,8 @@ public final class JobEngineBuilder {
 
     private final JobStore store;
     private final Map<String, Step> steps = new LinkedHashMap<>();
+    /** Validator types the engine brings; a host cannot register these names. */
+    private static final java.util.Set<String> BUILT_IN_VALIDATORS = java.util.Set.of("json_schema", "text", "audio");
     private final Map<String, Validator> validators = new LinkedHashMap<>();
     private Optional<ArtifactStore> artifacts = Optional.empty();
     private final List<JsonNode> recipeSeeds = new ArrayList<>();
@@ -110,7 +112,6 @@ public final class JobEngineBuilder {
         return this;
     }
 
-    private static final java.util.Set<String> BUILT_IN_VALIDATORS = java.util.Set.of("json_schema", "text", "audio");
 
     /**
      * Registers a step implementation under a type name.

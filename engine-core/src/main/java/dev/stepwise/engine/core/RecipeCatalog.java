@@ -111,7 +111,7 @@ public final class RecipeCatalog {
                 return recipe.withVersion(same.get().version());
             }
         }
-        VersionedDocument doc = services.store().publish(DocumentKind.RECIPE, recipe.slug(), content, hash, services.now());
+        VersionedDocument doc = services.store().publish(DocumentKind.RECIPE, recipe.slug(), content, hash, services.nowMillis());
         LOG.debug("recipe {} is at version {}", recipe.slug(), doc.version());
         return recipe.withVersion(doc.version());
     }
@@ -184,7 +184,7 @@ public final class RecipeCatalog {
                 return same.get();
             }
         }
-        return services.store().publish(kind, key, value.deepCopy(), hash, services.now());
+        return services.store().publish(kind, key, value.deepCopy(), hash, services.nowMillis());
     }
 
     /**

@@ -74,7 +74,7 @@ public final class Workers implements AutoCloseable {
                         recover.run();
                         nextRecover = System.nanoTime() + services.leaseTtl().toNanos() / 2;
                     }
-                    Instant now = services.now();
+                    Instant now = services.nowMillis();
                     Optional<Job> claimed = services.store().claimNext(owner, now, now.plus(services.leaseTtl()),
                             options.recipeLimits());
                     if (claimed.isPresent()) {

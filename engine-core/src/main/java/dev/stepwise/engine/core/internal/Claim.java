@@ -84,7 +84,7 @@ public sealed interface Claim {
         @Override
         public Job load(EngineServices services, String jobId) {
             Job read = services.store().findJob(jobId).orElseThrow(() -> new UnknownJobException(jobId));
-            Instant now = services.now();
+            Instant now = services.nowMillis();
             switch (read.status()) {
                 case PENDING -> {
                 }
@@ -183,7 +183,7 @@ public sealed interface Claim {
         /** Gives the job back for another engine that has the step type. */
         @Override
         public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
-            Instant now = services.now();
+            Instant now = services.nowMillis();
             Job back = read.toBuilder().status(JobStatus.PENDING).leaseOwner(null).leaseExpiresAt(null)
                     .runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
             try {

@@ -165,7 +165,7 @@ public final class EngineServices {
     }
 
     /** @return the clock's time, truncated to milliseconds (what the store keeps) */
-    public Instant now() {
+    public Instant nowMillis() {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 

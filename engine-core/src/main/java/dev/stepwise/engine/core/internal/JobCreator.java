@@ -70,7 +70,7 @@ public final class JobCreator {
         ObjectNode snapshots = Manifests.snapshots(recipe, (kind, key) -> services.store().findDocument(kind, key, null)
                 .orElseThrow(() -> new InvalidRecipeException(recipe.slug(),
                         List.of("it refers to " + kind + " '" + key + "', which no longer exists"))));
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         String id = ids.next(now);
         List<JobStep> rows = new ArrayList<>();
         for (int i = 0; i < recipe.steps().size(); i++) {

@@ -82,7 +82,7 @@ final class JobLedger {
      * job becomes running under this runner, and steps found {@code running} count an interruption.
      */
     void open(Job read, List<JobStep> rows, JsonNode snapshots) {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         this.snapshots = snapshots;
         steps.addAll(rows);
         guard = claim.firstGuard(read, now);
@@ -137,7 +137,7 @@ final class JobLedger {
     }
 
     private LogEntry entry(String stepKey, int attempt, LogLevel level, String message) {
-        return new LogEntry(0, jobId, stepKey, attempt, services.now(), level, message);
+        return new LogEntry(0, jobId, stepKey, attempt, services.nowMillis(), level, message);
     }
 
     /**
@@ -162,7 +162,7 @@ final class JobLedger {
 
     /** Commits a step boundary: changed step rows, the job's progress, pending logs, the lease. */
     Commit commit() {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         job = job.toBuilder().updatedAt(now).leaseExpiresAt(boundaryLease(now)).build();
         return write(false);
     }
@@ -233,7 +233,7 @@ final class JobLedger {
      * @return the job as committed, or as recorded failed if the store failed
      */
     Job finish(JobStatus status, Optional<String> lastError, String message) {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         Job.Builder b = job.toBuilder().status(status).lastError(lastError.orElse(null)).finishedAt(now).updatedAt(now)
                 .durationMs(job.durationMs() + runMillis()).leaseOwner(null).leaseExpiresAt(null);
         if (status == JobStatus.COMPLETED) {
@@ -254,7 +254,7 @@ final class JobLedger {
 
     /** Hands the job back as {@code pending} (durable retry, graceful stop): lease released. */
     Job handBack(Instant runAt, String why) {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         job = job.toBuilder().status(JobStatus.PENDING).runAt(runAt).updatedAt(now).leaseOwner(null).leaseExpiresAt(null)
                 .durationMs(job.durationMs() + runMillis()).build();
         log(null, 0, LogLevel.INFO, "job handed back (" + why + "), runnable at " + runAt);
@@ -295,7 +295,7 @@ final class JobLedger {
         }
         String why = "the runner stopped on an unexpected error: " + StepExecutions.describe(e);
         LOG.error("job {}: {}", jobId, why, e);
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         for (int i = 0; i < steps.size(); i++) {
             JobStep s = steps.get(i);
             if (s.status() == StepStatus.RUNNING) {
@@ -313,7 +313,7 @@ final class JobLedger {
 
     /** Writes the job as failed (lease released) with these step rows and log lines. */
     private Job writeFailed(String why, List<JobStep> rows, List<LogEntry> pendingLogs) {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         Job failed = job.toBuilder().status(JobStatus.FAILED).lastError(why).finishedAt(now).updatedAt(now)
                 .leaseOwner(null).leaseExpiresAt(null).durationMs(job.durationMs() + runMillis()).build();
         List<LogEntry> logs = new ArrayList<>(pendingLogs);
@@ -340,7 +340,7 @@ final class JobLedger {
         }
         try {
             services.listener().beforeLeaseRenewal(jobId);
-            Instant now = services.now();
+            Instant now = services.nowMillis();
             Instant expiresAt = now.plus(services.leaseTtl());
             heartbeatLease = expiresAt; // before the renewal: a boundary write never moves the lease back
             var renewed = services.store().renewLease(jobId, epoch, owner, expiresAt, handle.drainLogs());

@@ -92,7 +92,7 @@ public final class Retries {
                 kept += s.status().hasOutput() ? 1 : 0;
             }
         }
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         List<String> keys = rows.stream().map(JobStep::stepKey).filter(reset::contains).toList();
         Job pending = pendingCopy(job).currentStep(stepKey).progress(steps.isEmpty() ? 0 : kept * 100 / steps.size())
                 .lastError(null).build();
@@ -139,12 +139,12 @@ public final class Retries {
     }
 
     private Job.Builder pendingCopy(Job job) {
-        return job.toBuilder().status(JobStatus.PENDING).finishedAt(null).updatedAt(services.now()).cancelRequested(false);
+        return job.toBuilder().status(JobStatus.PENDING).finishedAt(null).updatedAt(services.nowMillis()).cancelRequested(false);
     }
 
     /** The one guarded write both retries make: the job as it was read, or a typed conflict. */
     private Job handBack(Job read, Job pending, List<JobStep> steps, String message, boolean writeManifest) {
-        LogEntry line = new LogEntry(0, read.id(), null, 0, services.now(), LogLevel.INFO, message);
+        LogEntry line = new LogEntry(0, read.id(), null, 0, services.nowMillis(), LogLevel.INFO, message);
         try {
             services.store().write(new JobWrite(pending, new WriteGuard.Status(read.epoch(), read.status()), steps,
                     List.of(line), writeManifest, true));

@@ -166,7 +166,7 @@ public final class Runner {
                     return ledger.handBack(handBackAt.get(), "retry scheduled");
                 }
                 if (stopping) {
-                    return ledger.handBack(services.now(), "handed back: the worker is shutting down");
+                    return ledger.handBack(services.nowMillis(), "handed back: the worker is shutting down");
                 }
                 if (done.size() == ledger.size()) {
                     return ledger.finish(JobStatus.COMPLETED, Optional.empty(), "completed");
@@ -187,7 +187,7 @@ public final class Runner {
 
     /** How long the loop may wait for a step to end: until the next retry is due on the clock, at most a tick. */
     private Duration nextWait() {
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         return dueAgain.values().stream().min(Instant::compareTo)
                 .map(due -> Duration.between(now, due))
                 .filter(d -> d.compareTo(TICK) < 0)
@@ -198,7 +198,7 @@ public final class Runner {
     /** Finds ready steps: reuses valid checkpoints at once, and picks steps to start. */
     private List<Integer> schedule() {
         List<Integer> toStart = new ArrayList<>();
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         boolean progressed = true;
         while (progressed && failure.isEmpty()) {
             progressed = false;
@@ -250,7 +250,7 @@ public final class Runner {
         int attempt = row.attempts() + 1;
         dueAgain.remove(i);
         ledger.listen(l -> l.beforeRunningRecord(jobId, def.key()));
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         ledger.set(i, row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(inputs.hashOf(i))
                 .startedAt(now).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0).cachedFrom(null)
                 .cacheable(def.cache())
@@ -275,7 +275,7 @@ public final class Runner {
         JobStep row = ledger.step(i);
         int attempt = row.attempts();
         ledger.listen(l -> l.afterStepExecuted(jobId, def.key()));
-        Instant ended = services.now();
+        Instant ended = services.nowMillis();
         Outcome outcome = d.outcome();
         if (outcome instanceof Outcome.Succeeded ok) {
             ledger.set(i, row.toBuilder().status(StepStatus.SUCCESS).outputRefs(ok.output()).durationMs(d.durationMs())
@@ -349,7 +349,7 @@ public final class Runner {
     /** The stop deadline passed: the step goes back to pending, unrecorded, and runs again later. */
     private void abandoned(int i) {
         JobStep row = ledger.step(i);
-        Instant now = services.now();
+        Instant now = services.nowMillis();
         ledger.set(i, row.toBuilder().status(StepStatus.PENDING).startedAt(null)
                 .lastAttempt(a -> a.ended(now, dev.stepwise.engine.api.AttemptOutcome.ABANDONED,
                         Optional.of("the worker shut down before it finished")))

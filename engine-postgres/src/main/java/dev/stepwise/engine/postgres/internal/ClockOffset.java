@@ -35,7 +35,7 @@ public final class ClockOffset {
     @FunctionalInterface
     public interface DatabaseClock {
         /** @return the database's current time */
-        Instant now();
+        Instant read();
     }
 
     private final Clock engineClock;
@@ -62,7 +62,7 @@ public final class ClockOffset {
 
     private Duration measure() {
         Instant before = engineClock.instant();
-        Instant db = database.now();
+        Instant db = database.read();
         Instant after = engineClock.instant();
         Instant engine = before.plus(Duration.between(before, after).dividedBy(2));
         Duration measured = Duration.ofMillis(Duration.between(engine, db).toMillis());
