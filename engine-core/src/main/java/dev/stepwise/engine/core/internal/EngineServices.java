@@ -1,10 +1,13 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.ArtifactStore;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.ManifestWriter;
 import dev.stepwise.engine.api.SecretResolver;
 import dev.stepwise.engine.api.Step;
+import dev.stepwise.engine.api.Validator;
+import dev.stepwise.engine.core.JsonLimits;
 import dev.stepwise.engine.core.RunListener;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,8 +49,8 @@ public final class EngineServices {
     private final Supplier<ExecutorService> stepExecutor;
     private final SchemaCache schemas;
     private final JsonGuard jsonGuard;
-    private final dev.stepwise.engine.api.ArtifactStore artifacts;
-    private final Map<String, dev.stepwise.engine.api.Validator> validators;
+    private final ArtifactStore artifacts;
+    private final Map<String, Validator> validators;
 
     private EngineServices(Builder b) {
         this.store = Objects.requireNonNull(b.store, "store");
@@ -70,12 +73,12 @@ public final class EngineServices {
     }
 
     /** @return where steps keep artifacts */
-    public dev.stepwise.engine.api.ArtifactStore artifacts() {
+    public ArtifactStore artifacts() {
         return artifacts;
     }
 
     /** @return validators by type name: the built-in ones and the host's */
-    public Map<String, dev.stepwise.engine.api.Validator> validators() {
+    public Map<String, Validator> validators() {
         return validators;
     }
 
@@ -201,9 +204,9 @@ public final class EngineServices {
         private int jobParallelism = 1;
         private Supplier<ExecutorService> stepExecutor;
         private SchemaCache schemas;
-        private JsonGuard jsonGuard = new JsonGuard(dev.stepwise.engine.core.JsonLimits.DEFAULTS);
-        private dev.stepwise.engine.api.ArtifactStore artifacts;
-        private Map<String, dev.stepwise.engine.api.Validator> validators = Map.of();
+        private JsonGuard jsonGuard = new JsonGuard(JsonLimits.DEFAULTS);
+        private ArtifactStore artifacts;
+        private Map<String, Validator> validators = Map.of();
 
         private Builder() {
         }
@@ -236,12 +239,12 @@ public final class EngineServices {
         public Builder stepExecutor(Supplier<ExecutorService> v) { stepExecutor = v; return this; }
         /** @param v the engine's schema cache @return this */
         public Builder schemas(SchemaCache v) { schemas = v; return this; }
-        /** @param v the JSON limits' checker (default: {@link dev.stepwise.engine.core.JsonLimits#DEFAULTS}) @return this */
+        /** @param v the JSON limits' checker (default: {@link JsonLimits#DEFAULTS}) @return this */
         public Builder jsonGuard(JsonGuard v) { jsonGuard = v; return this; }
         /** @param v where steps keep artifacts @return this */
-        public Builder artifacts(dev.stepwise.engine.api.ArtifactStore v) { artifacts = v; return this; }
+        public Builder artifacts(ArtifactStore v) { artifacts = v; return this; }
         /** @param v validators by type name (copied) @return this */
-        public Builder validators(Map<String, dev.stepwise.engine.api.Validator> v) { validators = v; return this; }
+        public Builder validators(Map<String, Validator> v) { validators = v; return this; }
 
         /** @return the services @throws NullPointerException if a required field is missing */
         public EngineServices build() {

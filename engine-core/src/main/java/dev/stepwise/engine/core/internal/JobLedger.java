@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
@@ -300,7 +301,7 @@ final class JobLedger {
             JobStep s = steps.get(i);
             if (s.status() == StepStatus.RUNNING) {
                 set(i, s.toBuilder().status(StepStatus.FAILED).error(why).completedAt(now)
-                        .lastAttempt(a -> a.ended(now, dev.stepwise.engine.api.AttemptOutcome.FAILED, Optional.of(why)))
+                        .lastAttempt(a -> a.ended(now, AttemptOutcome.FAILED, Optional.of(why)))
                         .build());
             }
         }

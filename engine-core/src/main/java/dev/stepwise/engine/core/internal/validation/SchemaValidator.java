@@ -17,10 +17,11 @@ public final class SchemaValidator implements Validator {
 
     @Override
     public List<String> validate(JsonNode output, JsonNode params, ArtifactStore artifacts) {
-        if (Targets.at(output, params) instanceof Targets.Target.Missing m) {
+        Targets.Target target = Targets.at(output, params);
+        if (target instanceof Targets.Target.Missing m) {
             return List.of(m.problem());
         }
-        JsonNode value = ((Targets.Target.Found) Targets.at(output, params)).value();
+        JsonNode value = ((Targets.Target.Found) target).value();
         return schemas.validate(params.get("schema"), value).stream().map(Object::toString).toList();
     }
 }

@@ -15,10 +15,11 @@ public final class TextValidator implements Validator {
     @Override
     public List<String> validate(JsonNode output, JsonNode params, ArtifactStore artifacts) {
         String where = Targets.where(params);
-        if (Targets.at(output, params) instanceof Targets.Target.Missing m) {
+        Targets.Target target = Targets.at(output, params);
+        if (target instanceof Targets.Target.Missing m) {
             return List.of(m.problem());
         }
-        JsonNode value = ((Targets.Target.Found) Targets.at(output, params)).value();
+        JsonNode value = ((Targets.Target.Found) target).value();
         StringBuilder text = new StringBuilder();
         List<String> unreadable = Targets.text(value, artifacts, text);
         if (!unreadable.isEmpty()) {
