@@ -112,6 +112,24 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
     }
 
     /**
+     * The wait before the next attempt after a given failure: {@link #delayAfter(int, Random)},
+     * or the wait a {@link RetryableStepException} asked for when that is longer.
+     *
+     * @param failedAttempt the attempt that just failed (1 for the first)
+     * @param failure       what the step threw
+     * @param random        the source of jitter
+     * @return the wait
+     */
+    public Duration delayAfter(int failedAttempt, Throwable failure, Random random) {
+        Duration policy = delayAfter(failedAttempt, random);
+        if (failure instanceof RetryableStepException r && r.retryAfter().isPresent()
+                && r.retryAfter().get().compareTo(policy) > 0) {
+            return r.retryAfter().get();
+        }
+        return policy;
+    }
+
+    /**
      * @param failure what the step threw
      * @return whether the policy lets that failure be retried (attempts aside)
      */

@@ -44,4 +44,18 @@ class RetryPolicyTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> RetryPolicy.builder().maxDelay(Duration.ofMillis(500)).build()).getMessage());
     }
+
+    @Test
+    void aRetryAfterLongerThanThePolicyDelayWinsAndAShorterOneDoesNot() {
+        RetryPolicy p = RetryPolicy.builder().initialDelay(Duration.ofSeconds(2)).jitter(false).build();
+        java.util.Random r = new java.util.Random(1);
+        assertEquals(Duration.ofSeconds(30), p.delayAfter(1,
+                new RetryableStepException("429 rate limited", Duration.ofSeconds(30), null), r));
+        assertEquals(Duration.ofSeconds(2), p.delayAfter(1,
+                new RetryableStepException("429 rate limited", Duration.ofMillis(10), null), r));
+        assertEquals(Duration.ofSeconds(4), p.delayAfter(2, new RetryableStepException("overloaded", null), r));
+        assertEquals(Duration.ofSeconds(2), p.delayAfter(1, new IllegalStateException("boom"), r));
+        assertEquals("retryAfter must not be negative, got PT-1S", assertThrows(IllegalArgumentException.class,
+                () -> new RetryableStepException("x", Duration.ofSeconds(-1), null)).getMessage());
+    }
 }

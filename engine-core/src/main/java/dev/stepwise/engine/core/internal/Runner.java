@@ -303,7 +303,7 @@ public final class Runner {
         Throwable cause = outcome instanceof Outcome.TimedOut t ? t.error() : ((Outcome.Failed) outcome).cause();
         boolean cancelled = handle.cancelRequested() || ledger.job().cancelRequested();
         if (!cancelled && !handle.stopRequested() && attempt < def.retry().maxAttempts() && def.retry().retries(cause)) {
-            Duration delay = def.retry().delayAfter(attempt, ThreadLocalRandom.current());
+            Duration delay = def.retry().delayAfter(attempt, cause, ThreadLocalRandom.current());
             Instant at = ended.plus(delay);
             ledger.set(i, failed.toBuilder().lastAttempt(a -> a.withRetryDelay(delay)).build());
             ledger.log(def.key(), attempt, LogLevel.WARN, "retrying in " + delay.toMillis() + " ms (attempt " + (attempt + 1)
