@@ -17,6 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Secrets {
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(api[_-]?key|secret|token|password|passwd|credential).*");
     private static final Pattern REFERENCE = Pattern.compile("[a-z][a-z0-9+.-]*:.+");
+    /** A count of tokens ({@code max_tokens}, {@code input_tokens}): a number under such a name is no secret (issue 13). */
+    private static final Pattern TOKEN_COUNT = Pattern.compile("(?i).*tokens");
 
     private Secrets() {
     }
@@ -63,7 +65,8 @@ public final class Secrets {
             for (String name : node.propertyNames()) {
                 JsonNode child = node.get(name);
                 String p = path + "." + name;
-                if (SECRET_NAME.matcher(name).matches() && (child.isValueNode() && !child.isNull())) {
+                boolean tokenCount = child.isNumber() && TOKEN_COUNT.matcher(name).matches();
+                if (SECRET_NAME.matcher(name).matches() && child.isValueNode() && !child.isNull() && !tokenCount) {
                     out.add(p);
                 } else {
                     scan(child, p, out);

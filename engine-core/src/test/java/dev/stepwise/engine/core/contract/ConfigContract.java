@@ -220,6 +220,11 @@ public abstract class ConfigContract extends StoreContractBase {
         InvalidRecipeException literal = assertThrows(InvalidRecipeException.class,
                 () -> engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":\"" + SECRET + "\"}")));
         assertTrue(literal.getMessage().contains("$.api_key") && !literal.getMessage().contains(SECRET), literal.getMessage());
+        // A token count is a number, not a secret (a model preset's max_tokens); a string under such a name still is.
+        engine.catalog().putConfig(DocumentKind.PRESET, "model", json("{\"model\":\"m\",\"max_tokens\":1024}"));
+        InvalidRecipeException tokenText = assertThrows(InvalidRecipeException.class,
+                () -> engine.catalog().putConfig(DocumentKind.PRESET, "bad", json("{\"max_tokens\":\"" + SECRET + "\"}")));
+        assertTrue(tokenText.getMessage().contains("$.max_tokens"), tokenText.getMessage());
         engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m-1\",\"api_key\":{\"secret\":\"env:LLM_KEY\"}}"));
         engine.catalog().publishRecipe(Recipe.builder("call").provider("llm").step("call", "provider").build());
         engine.catalog().publishRecipe(Recipe.builder("leak").provider("llm").step("call", "provider", json("{\"leak\":true}")).build());
