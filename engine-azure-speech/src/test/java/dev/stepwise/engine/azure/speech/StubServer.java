@@ -1,0 +1,156 @@
+package dev.stepwise.engine.azure.speech;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local stand-in for a remote HTTP API: the JDK's {@code HttpServer} on an ephemeral loopback
+ * port. It answers requests with the queued answers in order (the last one again once the queue
+ * is down to one) and records every request it saw.
+ */
+final class StubServer implements AutoCloseable {
+    /** A request as the stub saw it. */
+    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+        String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+
+        String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * An answer.
+     *
+     * @param status  HTTP status
+     * @param headers response headers
+     * @param body    response body
+     * @param hold    if true, the stub holds the request until it is closed (a server that never answers)
+     */
+    record Answer(int status, Map<String, String> headers, byte[] body, boolean hold) {
+        static Answer json(int status, String json) {
+            return new Answer(status, Map.of("Content-Type", "application/json"), json.getBytes(StandardCharsets.UTF_8), false);
+        }
+
+        static Answer bytes(int status, String contentType, byte[] body) {
+            return new Answer(status, Map.of("Content-Type", contentType), body, false);
+        }
+
+        static Answer never() {
+            return new Answer(200, Map.of(), new byte[0], true);
+        }
+
+        Answer withHeader(String name, String value) {
+            Map<String, String> h = new LinkedHashMap<>(headers);
+            h.put(name, value);
+            return new Answer(status, h, body, hold);
+        }
+    }
+
+    /** Called after the stub wrote an answer (for crash tests). */
+    @FunctionalInterface
+    interface AfterAnswer {
+        void answered(Request request) throws Exception;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "stub-http");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Deque<Answer> answers = new ArrayDeque<>();
+    private final List<Request> requests = new ArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile AfterAnswer afterAnswer = r -> { };
+
+    private StubServer(String path) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext(path, this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** @param path the context path it answers on, e.g. {@code /v1/messages} */
+    static StubServer start(String path) throws IOException {
+        return new StubServer(path);
+    }
+
+    /** @return {@code http://127.0.0.1:PORT} */
+    String baseUrl() {
+        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    }
+
+    synchronized StubServer answer(Answer... queued) {
+        answers.addAll(List.of(queued));
+        return this;
+    }
+
+    StubServer afterAnswer(AfterAnswer hook) {
+        this.afterAnswer = hook;
+        return this;
+    }
+
+    synchronized List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body);
+        Answer a;
+        synchronized (this) {
+            requests.add(req);
+            a = answers.size() > 1 ? answers.poll() : answers.peek();
+        }
+        try {
+            if (a == null) {
+                a = Answer.json(500, "{\"error\": {\"type\": \"api_error\", \"message\": \"stub has no answer queued\"}}");
+            }
+            if (a.hold()) {
+                closed.await(10, TimeUnit.MINUTES);
+                return;
+            }
+            a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+            ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(a.body());
+            }
+            afterAnswer.answered(req);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IOException(e);
+        } finally {
+            ex.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
