@@ -21,9 +21,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * A local stand-in for a remote HTTP API: the JDK's {@code HttpServer} on an ephemeral loopback
  * port. It answers requests with the queued answers in order (the last one again once the queue
- * is down to one) and records every request it saw.
+ * is down to one) and records every request it saw. In an answer's body, {@value #ECHO_KEY} is
+ * replaced by the credential the request carried (as a careless server echoes it in an error).
  */
 final class StubServer implements AutoCloseable {
+    /** In an answer body: replaced by the request's credential header. */
+    static final String ECHO_KEY = "${request-key}";
     /** A request as the stub saw it. */
     record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
         String header(String name) {
@@ -133,9 +136,10 @@ final class StubServer implements AutoCloseable {
                 return;
             }
             a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-            ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
+            byte[] answer = echo(a.body(), req);
+            ex.sendResponseHeaders(a.status(), answer.length == 0 ? -1 : answer.length);
             try (OutputStream os = ex.getResponseBody()) {
-                os.write(a.body());
+                os.write(answer);
             }
             afterAnswer.answered(req);
         } catch (InterruptedException e) {
@@ -145,6 +149,21 @@ final class StubServer implements AutoCloseable {
         } finally {
             ex.close();
         }
+    }
+
+    private static byte[] echo(byte[] body, Request req) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (!text.contains(ECHO_KEY)) {
+            return body;
+        }
+        String key = req.header("x-api-key");
+        if (key == null && req.header("Authorization") != null) {
+            key = req.header("Authorization").replaceFirst("^Bearer ", "");
+        }
+        if (key == null) {
+            key = req.header("Ocp-Apim-Subscription-Key");
+        }
+        return text.replace(ECHO_KEY, String.valueOf(key)).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
