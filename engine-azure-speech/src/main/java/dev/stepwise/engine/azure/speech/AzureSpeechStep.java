@@ -213,7 +213,13 @@ public final class AzureSpeechStep implements Step {
             throw new PermanentStepException("step '" + ctx.stepKey() + "': " + e.getMessage(), e);
         }
         String path = ctx.params().path(PARAM_TEXT_PATH).asString(DEFAULT_TEXT_PATH);
-        JsonNode value = output == null ? null : output.at(path);
+        JsonNode value;
+        try {
+            value = output == null ? null : output.at(path);
+        } catch (IllegalArgumentException e) {
+            throw new PermanentStepException("step '" + ctx.stepKey() + "': '" + PARAM_TEXT_PATH + "' must be a JSON pointer such as "
+                    + DEFAULT_TEXT_PATH + ", was '" + path + "'", e);
+        }
         Optional<ArtifactRef> artifact = ArtifactRef.fromJson(value);
         if (artifact.isPresent()) {
             return new String(ctx.artifacts().read(artifact.get()), StandardCharsets.UTF_8);
