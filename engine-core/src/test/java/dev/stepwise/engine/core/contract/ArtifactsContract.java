@@ -263,6 +263,27 @@ public abstract class ArtifactsContract extends StoreContractBase {
     }
 
     @Test
+    void aCachedStepIsReusedOnlyByJobsWhoseConfigValuesAreTheSame() {
+        JobEngine engine = engine();
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"a\"}"));
+        engine.catalog().publishRecipe(Recipe.builder("voiced").voice("narrator")
+                .step(StepDefinition.builder("speak", "speak").cache(true).build()).build());
+        Job first = engine.run(engine.createJob("voiced", input("hello")).id());
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"b\"}"));
+        Job second = engine.run(engine.createJob("voiced", input("hello")).id());
+        assertEquals(2, speaks.get(), "another voice is other work: the cache does not answer");
+        assertNull(store.findSteps(second.id()).get(0).cachedFrom());
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"a\"}"));
+        Job third = engine.run(engine.createJob("voiced", input("hello")).id());
+        assertEquals(2, speaks.get(), "the first voice again (version 3, same value): the first job's execution is reused");
+        assertEquals(first.id(), store.findSteps(third.id()).get(0).cachedFrom());
+        assertEquals(JobStatus.COMPLETED, third.status());
+    }
+
+    @Test
     void aRetriedStepBypassesTheCache() {
         JobEngine engine = engine(narration(true));
         failSpeakTimes.set(1);
