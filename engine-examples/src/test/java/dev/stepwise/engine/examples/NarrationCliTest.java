@@ -205,13 +205,13 @@ class NarrationCliTest {
     @Test
     void aPromptWithAnUnknownPlaceholderFailsTheScriptNamingIt() {
         assertEquals(0, cli.run("config", "set", "prompt", "narration-script",
-                "{\"template\": \"Write {{words}} words about {{topic}} in the style of {{author}}.\"}").code());
+                "{\"template\": \"Write {{words}} words about {{topic}} in the style of {{author}}.\", \"defaults\": {\"words\": 50}}").code());
         Cli.Result r = cli.run("run", "narration", "--input", "{\"topic\": \"tides\"}");
         assertEquals(1, r.code(), r.toString());
         JobStep script = steps(r.out().get(0)).get(0);
         assertEquals(StepStatus.FAILED, script.status());
-        assertTrue(script.error().contains("prompt 'narration-script' has the placeholder [{{author}}], which has no value"),
-                script.error());
+        assertTrue(script.error().contains("prompt 'narration-script' has placeholder {{author}} but the job input has no field "
+                + "'author' and the prompt no default for it (fields: topic, words)"), script.error());
         assertEquals(1, script.attempts());
     }
 

@@ -31,9 +31,9 @@ public final class Narration {
     public static final String SCRIPT_PROVIDER = "script";
     /** The speech provider document's key. */
     public static final String SPEECH_PROVIDER = "speech";
-    /** The prompt's key (a {@code template} with {@code {{topic}}} and {@code {{words}}}, and a {@code system} prompt). */
+    /** The prompt's key (a {@code template} with {@code {{topic}}} and {@code {{words}}}, and {@code defaults}). */
     public static final String PROMPT = "narration-script";
-    /** The preset's key (the model settings: {@code model}, {@code max_tokens}, {@code temperature}). */
+    /** The preset's key (the model settings: {@code model}, {@code max_tokens}, {@code temperature}, {@code system}). */
     public static final String PRESET = "narration-script";
     /** The voice's key. */
     public static final String VOICE = "narrator-en";
@@ -48,9 +48,10 @@ public final class Narration {
         return ProviderSwitch.builder("script").provider("offline", new OfflineScriptWriter());
     }
 
-    /** @return the speech step's providers: {@code tone} and {@code espeak} */
+    /** @return the speech step's providers: {@code tone} and {@code espeak}; the input's {@code voice} names the voice */
     public static ProviderSwitch.Builder speechProviders() {
-        return ProviderSwitch.builder("speech").provider("tone", new ToneSpeech()).provider("espeak", new EspeakSpeech());
+        return ProviderSwitch.builder("speech").paramFromInput("voice")
+                .provider("tone", new ToneSpeech()).provider("espeak", new EspeakSpeech());
     }
 
     /**
@@ -77,19 +78,18 @@ public final class Narration {
     }
 
     /**
-     * @param input the job input
-     * @return its {@code words}, or {@value #DEFAULT_WORDS}
-     * @throws PermanentStepException if {@code words} is not a positive whole number
+     * @param words the {@code words} of the job input (or the prompt's default), or null
+     * @return it, or {@value #DEFAULT_WORDS}
+     * @throws PermanentStepException if it is not a positive whole number
      */
-    static int words(JsonNode input) {
-        JsonNode w = input.get("words");
-        if (w == null || w.isNull()) {
+    static int words(JsonNode words) {
+        if (words == null || words.isNull()) {
             return DEFAULT_WORDS;
         }
-        if (!w.isIntegralNumber() || w.asInt() < 1) {
-            throw new PermanentStepException("input 'words' must be a whole number >= 1, was " + w);
+        if (!words.isIntegralNumber() || words.asInt() < 1 || words.asInt() > 10_000) {
+            throw new PermanentStepException("'words' must be a whole number from 1 to 10000, was " + words);
         }
-        return w.asInt();
+        return words.asInt();
     }
 
     /** @return the words of a text: runs of non-whitespace, as the {@code text} validator counts them */

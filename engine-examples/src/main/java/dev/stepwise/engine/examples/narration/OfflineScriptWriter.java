@@ -9,7 +9,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -19,9 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
  * record's "stubbed step", with a simulated delay and a mock output of exactly the shape the
  * Claude step returns, {@code {"text", "model": "offline", "stop_reason": "end_turn", "usage":
  * {"input_tokens": 0, "output_tokens": 0}, "words"}}. The text is deterministic: it follows from
- * the rendered prompt (the prompt's {@code template} with {@code {{topic}}} and {@code {{words}}}
- * filled in) and has exactly the asked number of words (input {@code words}, default
- * {@value Narration#DEFAULT_WORDS}).
+ * the rendered prompt (the prompt's {@code template} filled from the job input and the prompt's
+ * {@code defaults}, as the Claude step fills it) and has exactly the asked number of words (input
+ * {@code words}, else the prompt's default {@code words}, else {@value Narration#DEFAULT_WORDS}).
  *
  * <p>Params: {@code {"provider": key, "preset": key, "prompt": key}}; the preset (model settings)
  * is read but has nothing to set here.
@@ -59,13 +58,8 @@ public final class OfflineScriptWriter implements Step {
         if (topic.isEmpty()) {
             throw new PermanentStepException("the job input needs a non-empty 'topic' for the script");
         }
-        int words = Narration.words(ctx.input());
-        String template = prompt.path("template").asString("");
-        if (template.isBlank()) {
-            throw new PermanentStepException("prompt '" + promptKey + "' needs a string 'template', e.g. "
-                    + "{\"template\": \"Write a narration of about {{words}} words about {{topic}}.\"}");
-        }
-        String rendered = PromptTemplate.render(template, Map.of("topic", topic, "words", Integer.toString(words)), promptKey);
+        int words = Narration.words(PromptTemplate.value("words", ctx.input(), prompt.path("defaults")));
+        String rendered = PromptTemplate.render(promptKey, prompt, ctx.input());
         simulateDelay(ctx, delayMs);
         String text = write(topic, rendered, words);
         ctx.log().info("offline script: {} words about '{}' (delay {} ms)", words, topic, delayMs);

@@ -24,6 +24,10 @@ import tools.jackson.databind.JsonNode;
  *         .build();
  * }</pre>
  *
+ * <p>{@link Builder#paramFromInput(String)} lets the job input choose a param: with
+ * {@code paramFromInput("voice")}, an input {@code {"voice": "narrator-pt"}} is the delegate's
+ * {@code params.voice} (it must still be one of the recipe's voices).
+ *
  * <p>A provider document without a {@code type}, or with a type nothing is registered for, fails
  * the step with a {@link PermanentStepException} that lists the registered types; so does a
  * {@code provider} param the recipe does not refer to.
@@ -34,10 +38,12 @@ public final class ProviderSwitch implements Step {
 
     private final String stepType;
     private final Map<String, Step> byType;
+    private final java.util.List<String> paramsFromInput;
 
     private ProviderSwitch(Builder b) {
         this.stepType = b.stepType;
         this.byType = Map.copyOf(b.byType);
+        this.paramsFromInput = java.util.List.copyOf(b.paramsFromInput);
         if (byType.isEmpty()) {
             throw new IllegalArgumentException("step type '" + stepType + "' needs at least one provider type");
         }
@@ -58,7 +64,8 @@ public final class ProviderSwitch implements Step {
 
     @Override
     public Object execute(StepContext ctx) throws Exception {
-        return delegate(ctx).execute(ctx);
+        StepContext effective = InputParams.of(ctx, paramsFromInput);
+        return delegate(effective).execute(effective);
     }
 
     /**
@@ -99,6 +106,7 @@ public final class ProviderSwitch implements Step {
     public static final class Builder {
         private final String stepType;
         private final Map<String, Step> byType = new TreeMap<>();
+        private final java.util.List<String> paramsFromInput = new java.util.ArrayList<>();
 
         private Builder(String stepType) {
             this.stepType = Objects.requireNonNull(stepType, "stepType");
@@ -118,6 +126,20 @@ public final class ProviderSwitch implements Step {
             if (byType.putIfAbsent(type, impl) != null) {
                 throw new IllegalArgumentException("provider type '" + type + "' is already registered for " + stepType);
             }
+            return this;
+        }
+
+        /**
+         * @param name a param that the job input's field of the same name, when it is a non-blank
+         *             string, replaces for the delegate (e.g. {@code "voice"}); default none
+         * @return this
+         */
+        public Builder paramFromInput(String name) {
+            if (name == null || name.isBlank() || name.equals(PROVIDER_PARAM)) {
+                throw new IllegalArgumentException("a param taken from the input must be named and not '" + PROVIDER_PARAM + "', was '"
+                        + name + "'");
+            }
+            paramsFromInput.add(name);
             return this;
         }
 

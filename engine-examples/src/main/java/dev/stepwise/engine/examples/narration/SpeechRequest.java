@@ -14,9 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
  * voice document and the provider document, all from the job's snapshot.
  *
  * <p>Params: {@code {"provider": key, "voice": key}}, and optionally {@code "text_from"} (the step
- * whose output's {@code text} is spoken; default {@value #DEFAULT_TEXT_FROM}). The job input's
- * {@code voice}, when present, names the voice instead of the param (it must be one of the
- * recipe's voices).
+ * whose output's {@code text} is spoken; default {@value #DEFAULT_TEXT_FROM}). (The narration's
+ * speech switch hands the job input's {@code voice}, when present, to its delegate as the param.)
  *
  * @param text        what to speak
  * @param voiceKey    the voice document's key
@@ -30,10 +29,7 @@ record SpeechRequest(String text, String voiceKey, JsonNode voice, String provid
 
     static SpeechRequest of(StepContext ctx) {
         String providerKey = NarrationConfig.param(ctx, ProviderSwitch.PROVIDER_PARAM, "speech");
-        String voiceKey = ctx.input().path("voice").asString("");
-        if (voiceKey.isBlank()) {
-            voiceKey = NarrationConfig.param(ctx, "voice", Narration.VOICE);
-        }
+        String voiceKey = NarrationConfig.param(ctx, "voice", Narration.VOICE);
         String from = ctx.params().path("text_from").asString(DEFAULT_TEXT_FROM);
         JsonNode source;
         try {

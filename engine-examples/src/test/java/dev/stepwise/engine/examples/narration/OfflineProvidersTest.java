@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.engine.api.PermanentStepException;
 import java.io.ByteArrayInputStream;
-import java.util.Map;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The offline providers' pure parts: the writer's text, the template, the tone track. */
 class OfflineProvidersTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     @Test
     void theOfflineWriterIsDeterministicAndWritesExactlyTheWordsAsked() {
         String a = OfflineScriptWriter.write("tides", "Write 50 words about tides.", 50);
@@ -26,14 +29,21 @@ class OfflineProvidersTest {
     }
 
     @Test
-    void theTemplateFillsPlaceholdersAndNamesEveryUnknownOne() {
-        assertEquals("About tides in 120 words: tides.",
-                PromptTemplate.render("About {{topic}} in {{ words }} words: {{topic}}.", Map.of("topic", "tides", "words", "120"), "p"));
-        assertEquals("$1 {not} {{", PromptTemplate.render("{{x}} {not} {{", Map.of("x", "$1"), "p"), "values are literal");
-        PermanentStepException e = assertThrows(PermanentStepException.class,
-                () -> PromptTemplate.render("{{topic}} by {{author}} in {{style}}", Map.of("topic", "t"), "narration-script"));
-        assertEquals("prompt 'narration-script' has the placeholders [{{author}}, {{style}}], which have no value; known: [{{topic}}]",
-                e.getMessage());
+    void theTemplateFillsPlaceholdersFromTheInputThenTheDefaultsAndNamesAnUnknownOne() {
+        JsonNode prompt = JSON.readTree("{\"template\": \"About {{topic}} in {{ words }} words: {{topic}}.\", \"defaults\": {\"words\": 120}}");
+        assertEquals("About tides in 120 words: tides.", PromptTemplate.render("p", prompt, JSON.readTree("{\"topic\": \"tides\"}")));
+        assertEquals("About tides in 45 words: tides.",
+                PromptTemplate.render("p", prompt, JSON.readTree("{\"topic\": \"tides\", \"words\": 45}")), "the input wins");
+        assertEquals("$1 {not}", PromptTemplate.render("p", JSON.readTree("{\"template\": \"{{x}} {not}\"}"),
+                JSON.readTree("{\"x\": \"$1\"}")), "values are inserted literally");
+        PermanentStepException e = assertThrows(PermanentStepException.class, () -> PromptTemplate.render("narration-script",
+                JSON.readTree("{\"template\": \"{{topic}} by {{author}}\", \"defaults\": {\"words\": 1}}"),
+                JSON.readTree("{\"topic\": \"t\"}")));
+        assertEquals("prompt 'narration-script' has placeholder {{author}} but the job input has no field 'author' and the prompt "
+                + "no default for it (fields: topic, words)", e.getMessage());
+        PermanentStepException none = assertThrows(PermanentStepException.class,
+                () -> PromptTemplate.render("p", JSON.readTree("{\"text\": \"x\"}"), JSON.readTree("{}")));
+        assertTrue(none.getMessage().startsWith("prompt 'p' needs a string 'template'"), none.getMessage());
     }
 
     @Test
