@@ -116,7 +116,10 @@ class NarrationCliTest {
         assertEquals(speech.get("audio"), m1.at("/output/audio"));
         assertEquals(script.get("text"), m1.at("/output/script/text"));
 
-        String second = run("{\"topic\": \"tides\"}");
+        Cli.Result again2 = cli.run("run", "narration", "--input", "{\"topic\": \"tides\"}");
+        assertEquals(0, again2.code(), again2.toString());
+        assertTrue(again2.out().get(1).contains("3 steps: 2 executed, 0 from checkpoint, 1 from the step cache, "), again2.toString());
+        String second = again2.out().get(0);
         List<JobStep> again = steps(second);
         assertEquals(StepStatus.SUCCESS, again.get(0).status(), "the script step is not cached: it runs in every job");
         assertEquals(script.get("text"), again.get(0).outputRefs().get("text"), "the offline writer is deterministic");
