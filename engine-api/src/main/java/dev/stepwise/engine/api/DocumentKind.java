@@ -6,17 +6,22 @@ import java.util.Locale;
 
 /**
  * The kinds of versioned documents the store keeps: recipes, and the config entries recipes
- * refer to. Voices are presets whose value has {@code "type": "voice"}.
+ * refer to: prompts, presets, providers and voices. A voice is a document of its own kind,
+ * {@code {"provider": "azure", "name": "en-US-JennyNeural", "language": "en-US", "style": ...,
+ * "prosody": {"rate": "+0%", "pitch": "+0Hz"}}}: {@code provider} and {@code name} are required,
+ * and the catalog checks the shape when it is set.
  */
 public enum DocumentKind {
     /** A recipe document. */
     RECIPE,
     /** A prompt (e.g. a script-writing prompt template). */
     PROMPT,
-    /** A preset (voices are presets of type {@code voice}). */
+    /** A preset (e.g. a model's settings: model name, max tokens, temperature). */
     PRESET,
     /** A provider (an outside service's settings; may hold secret references). */
-    PROVIDER;
+    PROVIDER,
+    /** A voice (the provider type it is for, the voice's name, language, style, prosody). */
+    VOICE;
 
     /** @return the lowercase value used in JSON, the store and the CLI */
     @JsonValue
@@ -29,12 +34,12 @@ public enum DocumentKind {
         return value() + "s";
     }
 
-    /** @return the config kinds, in manifest order: prompt, preset, provider */
+    /** @return the config kinds, in manifest order: prompt, preset, provider, voice */
     public static java.util.List<DocumentKind> configKinds() {
-        return java.util.List.of(PROMPT, PRESET, PROVIDER);
+        return java.util.List.of(PROMPT, PRESET, PROVIDER, VOICE);
     }
 
-    /** @return true for the config kinds (prompt, preset, provider) */
+    /** @return true for the config kinds (prompt, preset, provider, voice) */
     public boolean isConfig() {
         return this != RECIPE;
     }
@@ -51,7 +56,7 @@ public enum DocumentKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown kind '" + value + "'; expected one of recipe, prompt, preset, provider");
+        throw new IllegalArgumentException("unknown kind '" + value + "'; expected one of recipe, prompt, preset, provider, voice");
     }
 
     @Override

@@ -21,7 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param createdAt the job's creation time
  * @param updatedAt the job's last write
  * @param input     the job input
- * @param snapshots {@code {recipe, prompts, presets, providers}} as they were when the job was created
+ * @param snapshots {@code {recipe, prompts, presets, providers, voices}} as they were when the job was
+ *                  created ({@code voices} is absent from jobs created before voices were a kind)
  * @param steps     one entry per step, in recipe order
  * @param output    the job's output (the last step's output once completed), or null
  * @param metrics   totals
@@ -125,12 +126,26 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
     }
 
     /**
-     * Totals.
+     * Totals. The usage totals add up what the job's steps report in their outputs (top-level
+     * {@code usage.input_tokens}, {@code usage.output_tokens} and {@code characters}), over the
+     * steps this job executed: a step reused from another job's execution (the step cache) cost
+     * this job nothing and is not counted.
      *
-     * @param totalDurationMs the job's running time, over all its runs
-     * @param stepCount       how many steps the recipe has
+     * @param totalDurationMs       the job's running time, over all its runs
+     * @param stepCount             how many steps the recipe has
+     * @param inputTokens           model input tokens, summed ({@code input_tokens})
+     * @param outputTokens          model output tokens, summed ({@code output_tokens})
+     * @param charactersSynthesized characters sent to speech synthesis, summed ({@code characters_synthesized})
      */
-    public record Metrics(long totalDurationMs, int stepCount) {
+    public record Metrics(long totalDurationMs, int stepCount, long inputTokens, long outputTokens,
+            long charactersSynthesized) {
+        /** Checks that no total is negative. */
+        public Metrics {
+            if (inputTokens < 0 || outputTokens < 0 || charactersSynthesized < 0) {
+                throw new IllegalArgumentException("usage totals must be >= 0, were input_tokens " + inputTokens
+                        + ", output_tokens " + outputTokens + ", characters_synthesized " + charactersSynthesized);
+            }
+        }
     }
 
     /** @return the manifest as JSON, with the contract's keys */
@@ -173,6 +188,9 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
         ObjectNode m = root.putObject("metrics");
         putNumber(m, "total_duration_ms", metrics.totalDurationMs());
         m.put("step_count", metrics.stepCount());
+        putNumber(m, "input_tokens", metrics.inputTokens());
+        putNumber(m, "output_tokens", metrics.outputTokens());
+        putNumber(m, "characters_synthesized", metrics.charactersSynthesized());
         if (!retries.isEmpty()) {
             ArrayNode r = root.putArray("retries");
             retries.forEach(x -> r.add(x.toJson()));
@@ -212,7 +230,9 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
                     JobStatus.fromValue(json.path("status").asString("pending")), instant(json.required("created_at")),
                     instant(json.required("updated_at")), json.required("input"), json.required("snapshots"), steps,
                     nullable(json.get("output")),
-                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt()), retries);
+                    new Metrics(m.required("total_duration_ms").asLong(), m.required("step_count").asInt(),
+                            m.path("input_tokens").asLong(0), m.path("output_tokens").asLong(0),
+                            m.path("characters_synthesized").asLong(0)), retries);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a valid manifest: " + e.getMessage(), e);
         }

@@ -32,7 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <pre>{@code
  * {"slug": "narrate", "version": 2,
  *  "input_schema": {"type": "object", "required": ["topic"]},
- *  "prompts": ["script-writer"], "presets": ["narrator-voice"], "providers": ["claude"],
+ *  "prompts": ["script-writer"], "presets": ["claude-script"], "providers": ["claude"], "voices": ["narrator-en"],
  *  "steps": [{"key": "script", "type": "write-script", "params": {}, "timeout_ms": 60000,
  *             "output_schema": {"type": "object"}}]}
  * }</pre>
@@ -42,11 +42,12 @@ import tools.jackson.databind.node.ObjectNode;
  * @param steps       the steps, in order; keys unique; at least one
  * @param inputSchema JSON Schema (draft 2020-12) job inputs must match, or null for any object
  * @param prompts     keys of the prompts it uses
- * @param presets     keys of the presets (voices included) it uses
+ * @param presets     keys of the presets it uses
  * @param providers   keys of the providers it uses
+ * @param voices      keys of the voices it uses
  */
 public record Recipe(String slug, int version, List<StepDefinition> steps, JsonNode inputSchema,
-        List<String> prompts, List<String> presets, List<String> providers) {
+        List<String> prompts, List<String> presets, List<String> providers, List<String> voices) {
 
     private static final Pattern SLUG = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
@@ -88,6 +89,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         prompts = prompts == null ? List.of() : List.copyOf(prompts);
         presets = presets == null ? List.of() : List.copyOf(presets);
         providers = providers == null ? List.of() : List.copyOf(providers);
+        voices = voices == null ? List.of() : List.copyOf(voices);
     }
 
     /** @return whether any step declares {@code dependsOn}: then independent steps may run in parallel */
@@ -138,7 +140,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
     }
 
     /**
-     * @param kind prompt, preset or provider
+     * @param kind prompt, preset, provider or voice
      * @return the keys of that kind this recipe refers to
      * @throws IllegalArgumentException for {@link DocumentKind#RECIPE}
      */
@@ -147,6 +149,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             case PROMPT -> prompts;
             case PRESET -> presets;
             case PROVIDER -> providers;
+            case VOICE -> voices;
             case RECIPE -> throw new IllegalArgumentException("recipes do not refer to recipes");
         };
     }
@@ -156,7 +159,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
      * @return this recipe with that version
      */
     public Recipe withVersion(int version) {
-        return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers);
+        return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers, voices);
     }
 
     /**
@@ -286,7 +289,8 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             steps.add(step.build());
         }
         return new Recipe(slug, v == null || v.isNull() ? 1 : v.asInt(), steps, json.get("input_schema"),
-                keys(json, "prompts", slug), keys(json, "presets", slug), keys(json, "providers", slug));
+                keys(json, "prompts", slug), keys(json, "presets", slug), keys(json, "providers", slug),
+                keys(json, "voices", slug));
     }
 
     private static List<String> keys(JsonNode json, String field, String slug) {
@@ -349,6 +353,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         private final List<String> prompts = new ArrayList<>();
         private final List<String> presets = new ArrayList<>();
         private final List<String> providers = new ArrayList<>();
+        private final List<String> voices = new ArrayList<>();
 
         private Builder(String slug) {
             this.slug = slug;
@@ -372,7 +377,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
             return this;
         }
 
-        /** @param key a preset (or voice) the recipe uses @return this */
+        /** @param key a preset the recipe uses @return this */
         public Builder preset(String key) {
             presets.add(key);
             return this;
@@ -381,6 +386,12 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
         /** @param key a provider the recipe uses @return this */
         public Builder provider(String key) {
             providers.add(key);
+            return this;
+        }
+
+        /** @param key a voice the recipe uses @return this */
+        public Builder voice(String key) {
+            voices.add(key);
             return this;
         }
 
@@ -420,7 +431,7 @@ public record Recipe(String slug, int version, List<StepDefinition> steps, JsonN
 
         /** @return the recipe @throws IllegalArgumentException if it is not valid */
         public Recipe build() {
-            return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers);
+            return new Recipe(slug, version, steps, inputSchema, prompts, presets, providers, voices);
         }
     }
 }

@@ -40,7 +40,7 @@ public interface StepContext {
      * manifest's snapshot, never from the live config). Secret references
      * ({@code {"secret": "env:NAME"}}) in it are resolved to their values.
      *
-     * @param kind prompt, preset or provider
+     * @param kind prompt, preset, provider or voice
      * @param key  the entry's key
      * @return the entry's value
      * @throws IllegalArgumentException if the recipe does not refer to that entry, or a secret

@@ -9,7 +9,7 @@ import tools.jackson.databind.JsonNode;
  * that differs from the latest version creates the next version; identical content (same
  * {@link #contentHash()}) is a no-op that returns the existing version.
  *
- * @param kind        recipe, prompt, preset or provider
+ * @param kind        recipe, prompt, preset, provider or voice
  * @param key         the recipe's slug or the entry's key
  * @param version     1, 2, 3 ... per kind and key
  * @param contentHash SHA-256 (hex) of the canonical JSON of the content

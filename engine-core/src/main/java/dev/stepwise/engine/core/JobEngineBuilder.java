@@ -201,7 +201,7 @@ public final class JobEngineBuilder {
      * Seeds a config entry: {@link #build()} sets it (before the recipes, which may refer to it),
      * unless a stored version of it already has this value.
      *
-     * @param kind  prompt, preset or provider
+     * @param kind  prompt, preset, provider or voice
      * @param key   its key (checked at {@link #build()}, as {@link RecipeCatalog#putConfig} checks it)
      * @param value its value (checked at {@link #build()})
      * @return this

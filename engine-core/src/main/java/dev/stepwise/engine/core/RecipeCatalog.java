@@ -9,6 +9,7 @@ import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.Json;
 import dev.stepwise.engine.core.internal.RecipeValidator;
 import dev.stepwise.engine.core.internal.Secrets;
+import dev.stepwise.engine.core.internal.Voices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * An engine's recipes and config as versioned documents in its store: publish and read
- * recipes, set and read config entries (prompts, presets, providers). Reached with
+ * recipes, set and read config entries (prompts, presets, providers, voices). Reached with
  * {@link JobEngine#catalog()}; the builder's seeds are published through it at
  * {@link JobEngineBuilder#build()}.
  *
@@ -47,7 +48,7 @@ public final class RecipeCatalog {
      * A config entry seeded by {@link JobEngineBuilder#config}; its key and value are checked
      * when it is set, as {@link #putConfig} checks them.
      *
-     * @param kind  prompt, preset or provider
+     * @param kind  prompt, preset, provider or voice
      * @param key   its key
      * @param value its value
      */
@@ -145,10 +146,11 @@ public final class RecipeCatalog {
     /**
      * Sets a config entry: publishes its value as the next version of {@code kind/key}, or as
      * nothing new if it equals the latest. Jobs already created keep the version they
-     * snapshotted. Fields that look like secrets ({@code api_key}, {@code token},
+     * snapshotted. A voice must be {@code {"provider", "name", "language"?, "style"?,
+     * "prosody"?: {"rate"?, "pitch"?, "volume"?}}} with no other fields (every problem is listed). Fields that look like secrets ({@code api_key}, {@code token},
      * {@code password}, ...) must hold references such as {@code {"secret": "env:NAME"}}.
      *
-     * @param kind  prompt, preset or provider
+     * @param kind  prompt, preset, provider or voice
      * @param key   the entry's key (1-64 letters, digits, {@code - _ .})
      * @param value its value
      * @return the stored version
@@ -161,7 +163,7 @@ public final class RecipeCatalog {
     private VersionedDocument putConfig(DocumentKind kind, String key, JsonNode value, boolean seed) {
         List<String> problems = new ArrayList<>();
         if (!kind.isConfig()) {
-            problems.add("kind must be prompt, preset or provider, was " + kind + " (publish recipes with publishRecipe)");
+            problems.add("kind must be prompt, preset, provider or voice, was " + kind + " (publish recipes with publishRecipe)");
         }
         if (key == null || !CONFIG_KEY.matcher(key).matches()) {
             problems.add("config key '" + key + "' is invalid: use 1-64 letters, digits, '-', '_' or '.'");
@@ -169,6 +171,9 @@ public final class RecipeCatalog {
         if (value == null || value.isNull() || value.isMissingNode()) {
             problems.add("a config value must be JSON, was nothing");
         } else {
+            if (kind == DocumentKind.VOICE) {
+                problems.addAll(Voices.problems(value));
+            }
             for (String path : Secrets.literalSecrets(value)) {
                 problems.add(path + " looks like a secret but holds a literal value; store a reference such as "
                         + "{\"secret\": \"env:NAME\"} instead");
@@ -188,7 +193,7 @@ public final class RecipeCatalog {
     }
 
     /**
-     * @param kind    prompt, preset or provider
+     * @param kind    prompt, preset, provider or voice
      * @param key     the entry's key
      * @param version a version, or null for the latest
      * @return that version, or empty
@@ -198,7 +203,7 @@ public final class RecipeCatalog {
     }
 
     /**
-     * @param kind prompt, preset or provider
+     * @param kind prompt, preset, provider or voice
      * @return the latest version of every entry of that kind, by key
      */
     public List<VersionedDocument> configs(DocumentKind kind) {

@@ -52,7 +52,7 @@ final class ConfigCommands implements Command {
             throw new UsageException(e.getMessage());
         }
         if (!kind.isConfig()) {
-            throw new UsageException("KIND must be prompt, preset or provider; publish recipes with 'recipes publish FILE'");
+            throw new UsageException("KIND must be prompt, preset, provider or voice; publish recipes with 'recipes publish FILE'");
         }
         String key = a.operands.get(2);
         JsonNode value = CliArgs.parseJson(a.operands.get(3), "config value");

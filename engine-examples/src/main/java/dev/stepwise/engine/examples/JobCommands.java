@@ -181,11 +181,13 @@ final class JobCommands implements Command {
     private int finished(JobEngine engine, Job job) {
         List<JobStep> steps = engine.steps(job.id());
         long executed = steps.stream().filter(st -> st.status() == StepStatus.SUCCESS || st.status() == StepStatus.FAILED).count();
-        long reused = steps.stream().filter(st -> st.status() == StepStatus.SKIPPED).count();
+        long cached = steps.stream().filter(st -> st.status() == StepStatus.SKIPPED && st.cachedFrom() != null).count();
+        long reused = steps.stream().filter(st -> st.status() == StepStatus.SKIPPED).count() - cached;
         StringBuilder line = new StringBuilder()
                 .append(job.status()).append(": job ").append(job.id()).append(" (").append(job.recipeId()).append(")")
                 .append(", ").append(steps.size()).append(" steps: ").append(executed).append(" executed, ")
-                .append(reused).append(" from checkpoint, ").append(job.durationMs()).append(" ms");
+                .append(reused).append(" from checkpoint, ").append(cached > 0 ? cached + " from the step cache, " : "")
+                .append(job.durationMs()).append(" ms");
         switch (job.status()) {
             case COMPLETED -> {
                 JsonNode output = steps.get(steps.size() - 1).outputRefs();

@@ -6,6 +6,7 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.examples.greeting.Greeting;
+import dev.stepwise.engine.examples.narration.Narration;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * An open database and the CLI's engine on it: the example steps registered, the bundled
- * recipes and prompt seeded, manifests written beside the database. Closing closes both.
+ * recipes and config seeded, manifests written beside the database. Closing closes both.
  *
  * @param store  the store (SQLite or PostgreSQL)
  * @param engine the engine on it
@@ -55,8 +56,9 @@ record Session(JobStore store, JobEngine engine) implements AutoCloseable {
                     .recoverOnStart(false);
             WordCount.registerSteps(b, dir.resolve(StepwiseCli.REPORT_DIR));
             Greeting.registerSteps(b);
-            // The bundled recipes and prompt, unless the database already holds their content.
-            JobEngine engine = Catalog.seed(b).build();
+            Narration.registerSteps(b);
+            // The bundled recipes and config, unless the database already holds their content.
+            JobEngine engine = Catalog.seed(b, store).build();
             return new Session(store, engine);
         } catch (RuntimeException e) {
             store.close();

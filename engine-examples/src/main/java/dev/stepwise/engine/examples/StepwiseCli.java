@@ -89,7 +89,7 @@ public final class StepwiseCli {
               recipes show SLUG [--version N]  a recipe version as JSON (default: the latest)
               recipes publish FILE             publish a recipe JSON file as the next version (no-op if unchanged)
               config list                      every config entry: kind, key, latest version
-              config set KIND KEY JSON|@FILE   set a prompt, preset or provider (the next version; no-op if unchanged)
+              config set KIND KEY JSON|@FILE   set a prompt, preset, provider or voice (the next version; no-op if unchanged)
               artifacts gc [--older-than DURATION]
                                                delete artifacts no step refers to and abandoned temporary files,
                                                written more than DURATION ago (default 24h; 30s, 5m, 2h, 1d)

@@ -40,6 +40,7 @@ class RecipesAndConfigCliTest {
         assertEquals(List.of(
                 "RECIPE                VERSION  STEPS",
                 "greeting                    1  greet",
+                "narration                   1  script -> speech -> package",
                 "wordcount                   1  read -> tokenize -> count -> report"), list.out());
 
         Cli.Result show = cli.run("recipes", "show", "wordcount");
@@ -148,8 +149,10 @@ class RecipesAndConfigCliTest {
     void configSetMakesTheNextVersionAndConfigListShowsTheLatest() throws IOException {
         Cli.Result list = cli.run("config", "list");
         assertEquals(0, list.code(), list.toString());
-        assertEquals(2, list.out().size(), list.toString());
-        assertEquals(List.of("prompt", "greeting-template", "1"), cols(list.out().get(1)).subList(0, 3), list.toString());
+        assertEquals(List.of("prompt greeting-template 1", "prompt narration-script 1", "preset narration-script 1",
+                "provider script 1", "provider speech 1", "voice narrator-en 1"),
+                list.out().subList(1, list.out().size()).stream().map(r -> String.join(" ", cols(r).subList(0, 3))).toList(),
+                "the bundled config, seeded at start-up");
 
         Cli.Result set = cli.run("config", "set", "prompt", "greeting-template", "{\"template\": \"Good evening, {name}.\"}");
         assertEquals(0, set.code(), set.toString());
@@ -157,14 +160,16 @@ class RecipesAndConfigCliTest {
         Path file = Files.writeString(dir.resolve("p.json"), "{\"template\": \"Good evening, {name}.\"}");
         assertEquals(List.of("unchanged: prompt greeting-template version 2"),
                 cli.run("config", "set", "prompt", "greeting-template", "@" + file).out());
-        assertEquals(List.of("set preset narrator version 1"),
-                cli.run("config", "set", "preset", "narrator", "{\"type\": \"voice\", \"speed\": 1.1}").out());
+        assertEquals(List.of("set preset claude-fast version 1"),
+                cli.run("config", "set", "preset", "claude-fast", "{\"model\": \"claude-haiku-4-5\", \"max_tokens\": 512}").out());
+        assertEquals(List.of("set voice narrator-en version 2"), cli.run("config", "set", "voice", "narrator-en",
+                "{\"provider\": \"azure\", \"name\": \"en-GB-SoniaNeural\", \"language\": \"en-GB\"}").out());
 
         List<String> rows = cli.run("config", "list").out();
-        assertEquals(3, rows.size(), rows.toString());
         assertEquals(List.of("KIND", "KEY", "VERSION", "PUBLISHED"), cols(rows.get(0)));
-        assertEquals(List.of("prompt", "greeting-template", "2"), cols(rows.get(1)).subList(0, 3), rows.toString());
-        assertEquals(List.of("preset", "narrator", "1"), cols(rows.get(2)).subList(0, 3), rows.toString());
+        assertEquals(List.of("prompt greeting-template 2", "prompt narration-script 1", "preset claude-fast 1",
+                "preset narration-script 1", "provider script 1", "provider speech 1", "voice narrator-en 2"),
+                rows.subList(1, rows.size()).stream().map(r -> String.join(" ", cols(r).subList(0, 3))).toList());
     }
 
     @Test
@@ -208,13 +213,14 @@ class RecipesAndConfigCliTest {
         assertUsageError(cli.run("recipes"), "error: missing subcommand; usage: stepwise [--db PATH] recipes list");
         assertUsageError(cli.run("recipes", "drop"), "error: unknown subcommand 'recipes drop'");
         assertUsageError(cli.run("recipes", "show"), "error: missing argument; usage: stepwise [--db PATH] recipes show SLUG");
-        assertUsageError(cli.run("recipes", "show", "nope"), "error: no recipe 'nope'; known recipes: greeting, wordcount");
+        assertUsageError(cli.run("recipes", "show", "nope"), "error: no recipe 'nope'; known recipes: greeting, narration, wordcount");
         assertUsageError(cli.run("recipes", "show", "wordcount", "--version", "7"), "error: no recipe 'wordcount' version 7");
         assertUsageError(cli.run("run", "wordcount", "--version", "0"), "error: --version must be a whole number >= 1, was '0'");
         assertUsageError(cli.run("run", "wordcount", "--version", "x"), "error: --version must be a whole number >= 1, was 'x'");
         assertUsageError(cli.run("list", "--version", "1"), "error: --version is only for 'run', 'submit' and 'recipes show'");
-        assertUsageError(cli.run("config", "set", "voice", "v", "{}"), "error: unknown kind 'voice'");
-        assertUsageError(cli.run("config", "set", "recipe", "wordcount", "{}"), "error: KIND must be prompt, preset or provider");
+        assertUsageError(cli.run("config", "set", "voices", "v", "{}"),
+                "error: unknown kind 'voices'; expected one of recipe, prompt, preset, provider, voice");
+        assertUsageError(cli.run("config", "set", "recipe", "wordcount", "{}"), "error: KIND must be prompt, preset, provider or voice");
         assertUsageError(cli.run("config", "set", "prompt", "p"), "error: missing argument; usage: stepwise [--db PATH] config set");
         assertUsageError(cli.run("config", "set", "prompt", "p", "{oops"), "error: config value is not valid JSON: ");
         assertUsageError(cli.run("config", "set", "prompt", "bad key!", "{}"), "error: config prompt 'bad key!' is invalid: ");

@@ -127,7 +127,7 @@ class StepwiseCliTest {
         assertUsageError(cli("list"), "error: no database at ");
         assertUsageError(cli("run", "wordcount", "--input", "[1, 2]"), "error: --input must be a JSON object");
         assertUsageError(cli("run", "wordcount", "--input", "@" + dir.resolve("nope.json")), "error: --input file ");
-        assertUsageError(cli("run", "no-such-recipe"), "error: no recipe 'no-such-recipe'; known recipes: greeting, wordcount");
+        assertUsageError(cli("run", "no-such-recipe"), "error: no recipe 'no-such-recipe'; known recipes: greeting, narration, wordcount");
         assertUsageError(cli("frobnicate"), "error: unknown command 'frobnicate'");
         assertUsageError(cli("status"), "error: missing argument; usage: stepwise [--db PATH] status JOB");
         assertUsageError(cli("--verbose", "list"), "error: unknown option '--verbose'");

@@ -204,7 +204,7 @@ class SqliteDocumentsTest extends SqliteFileTest {
     void theSchemaChecksKindAndHash() throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             assertThrows(SQLException.class,
-                    () -> s.execute("INSERT INTO documents VALUES ('voice', 'k', 1, '" + "0".repeat(64) + "', '{}', 0)"));
+                    () -> s.execute("INSERT INTO documents VALUES ('video', 'k', 1, '" + "0".repeat(64) + "', '{}', 0)"));
             assertThrows(SQLException.class,
                     () -> s.execute("INSERT INTO documents VALUES ('recipe', 'k', 1, '" + "G".repeat(64) + "', '{}', 0)"));
             assertThrows(SQLException.class,

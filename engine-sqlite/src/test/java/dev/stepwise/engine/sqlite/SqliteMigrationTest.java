@@ -52,8 +52,8 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4", "5", "6"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
@@ -106,6 +106,10 @@ class SqliteMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("INSERT INTO job_logs (cursor, job_id, step_key, attempt, at, level, message)"
                     + " VALUES (41, 'J-old', NULL, 0, 0, 'info', 'before the upgrade')");
+            if (from >= 2) {
+                s.execute("INSERT INTO documents (kind, key, version, content_hash, content, created_at) VALUES"
+                        + " ('prompt', 'writer', 1, '" + "a".repeat(64) + "', '{\"text\":\"old\"}', 5)");
+            }
         }
 
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
@@ -123,6 +127,17 @@ class SqliteMigrationTest {
                     .orElseThrow().id());
             assertEquals("J-pending", store.claimNext("w", Fixtures.T0.plusSeconds(1), Fixtures.T0.plusSeconds(31),
                     java.util.Map.of()).orElseThrow().id());
+            // Documents keep their versions (V7 rebuilt the table), stay immutable, and voices are a kind.
+            if (from >= 2) {
+                dev.stepwise.engine.api.VersionedDocument writer = store.findDocument(DocumentKind.PROMPT, "writer", 1).orElseThrow();
+                assertEquals("old", writer.content().get("text").asString());
+                assertEquals(5L, writer.createdAt().toEpochMilli());
+                assertEquals(2, store.publish(DocumentKind.PROMPT, "writer", Fixtures.json("{\"text\":\"new\"}"), "b".repeat(64),
+                        Fixtures.T0).version());
+            }
+            assertEquals(1, store.publish(DocumentKind.VOICE, "narrator", Fixtures.json("{\"provider\":\"tone\",\"name\":\"a\"}"),
+                    "c".repeat(64), Fixtures.T0).version());
+            assertEquals(List.of(1), store.findVersions(DocumentKind.VOICE, "narrator").stream().map(d -> d.version()).toList());
             // The log keeps its cursors, and new lines come after them.
             assertEquals(List.of(41L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
             store.renewLease("J-old", 7, "worker-1", Fixtures.T0.plusSeconds(60), List.of(new dev.stepwise.engine.api.LogEntry(
@@ -131,6 +146,8 @@ class SqliteMigrationTest {
         }
         assertV3Columns(file);
         assertV4LogCursor(file);
+        assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"),
+                column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"));
         // Step rows of the older version read back with no attempts recorded, and take new ones.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, status, attempts, duration_ms,"
@@ -190,7 +207,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -205,7 +222,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 6"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 7"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

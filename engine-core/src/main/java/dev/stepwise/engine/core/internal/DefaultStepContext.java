@@ -75,7 +75,7 @@ public final class DefaultStepContext implements StepContext, StepLogger {
     @Override
     public JsonNode config(DocumentKind kind, String key) {
         if (!kind.isConfig()) {
-            throw new IllegalArgumentException("config kinds are prompt, preset and provider, not " + kind);
+            throw new IllegalArgumentException("config kinds are prompt, preset, provider and voice, not " + kind);
         }
         JsonNode section = snapshots.path(kind.plural());
         JsonNode entry = section.get(key);

@@ -133,14 +133,21 @@ public final class Json {
      * @param paramsCanon    canonical JSON of its params
      * @param inputCanon     canonical JSON of the job input
      * @param upstreamCanon  canonical JSON of each upstream output, by key
-     * @return 64 hex digits, equal to {@link #inputHash} of the same values
+     * @param configCanon    canonical JSON of the job's config values (cacheable steps), or null
+     *                       to leave them out (then the hash equals {@link #inputHash} of the same values)
+     * @return 64 hex digits
      */
     public static String inputHashOfCanonical(String stepKey, String stepType, String stepVersion, String paramsCanon,
-            String inputCanon, Map<String, String> upstreamCanon) {
+            String inputCanon, Map<String, String> upstreamCanon, String configCanon) {
         List<String> keys = new ArrayList<>(upstreamCanon.keySet());
         Collections.sort(keys);
-        StringBuilder b = new StringBuilder(128 + inputCanon.length() + paramsCanon.length());
-        b.append("{\"input\":").append(inputCanon)
+        StringBuilder b = new StringBuilder(128 + inputCanon.length() + paramsCanon.length()
+                + (configCanon == null ? 0 : configCanon.length()));
+        b.append('{');
+        if (configCanon != null) {
+            b.append("\"config\":").append(configCanon).append(',');
+        }
+        b.append("\"input\":").append(inputCanon)
                 .append(",\"key\":").append(MAPPER.writeValueAsString(stepKey))
                 .append(",\"params\":").append(paramsCanon)
                 .append(",\"type\":").append(MAPPER.writeValueAsString(stepType))

@@ -25,7 +25,7 @@ public final class Manifests {
      *
      * @param recipe the recipe version the job is pinned to
      * @param config finds the current version of a config entry
-     * @return {@code {recipe, prompts, presets, providers}}
+     * @return {@code {recipe, prompts, presets, providers, voices}}
      */
     public static ObjectNode snapshots(Recipe recipe, BiFunction<DocumentKind, String, VersionedDocument> config) {
         ObjectNode s = Json.object();
@@ -106,6 +106,32 @@ public final class Manifests {
                 ? steps.get(steps.size() - 1).outputRefs()
                 : null;
         return new Manifest(Manifest.VERSION, job.id(), job.status(), job.createdAt(), job.updatedAt(), job.input(),
-                snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()), retries);
+                snapshots, entries, output, metrics(job, steps), retries);
+    }
+
+    /**
+     * The job's totals. Usage is what the steps' outputs report at their top level
+     * ({@code usage.input_tokens}, {@code usage.output_tokens}, {@code characters}: the shape the
+     * model and speech steps return), summed over the steps this job executed; a step reused
+     * from another job through the step cache ({@code cachedFrom}) is left out: it cost nothing.
+     */
+    static Manifest.Metrics metrics(Job job, List<JobStep> steps) {
+        long inputTokens = 0;
+        long outputTokens = 0;
+        long characters = 0;
+        for (JobStep s : steps) {
+            JsonNode out = s.outputRefs();
+            if (out == null || !out.isObject() || s.cachedFrom() != null) {
+                continue;
+            }
+            inputTokens += count(out.path("usage").path("input_tokens"));
+            outputTokens += count(out.path("usage").path("output_tokens"));
+            characters += count(out.path("characters"));
+        }
+        return new Manifest.Metrics(job.durationMs(), steps.size(), inputTokens, outputTokens, characters);
+    }
+
+    private static long count(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
     }
 }

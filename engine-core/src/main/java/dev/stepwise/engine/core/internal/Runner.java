@@ -217,7 +217,7 @@ public final class Runner {
                     failure = Optional.of(why);
                     return toStart;
                 }
-                String hash = inputs.hash(i, def, impls.get(def.key()), ledger.job().input(), deps.get(i), recipe);
+                String hash = inputs.hash(i, def, impls.get(def.key()), ledger.job(), deps.get(i), recipe);
                 Reuse.Decision decision = reuse.decide(row, def, hash);
                 if (decision instanceof Reuse.Decision.Execute execute) {
                     execute.note().ifPresent(n -> ledger.log(def.key(), row.attempts(), LogLevel.WARN, n + "; running the step again"));

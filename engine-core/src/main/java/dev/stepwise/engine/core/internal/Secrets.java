@@ -15,7 +15,13 @@ import tools.jackson.databind.node.ObjectNode;
  * resolved only when a step runs. Fields whose names look like secrets must hold references.
  */
 public final class Secrets {
-    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(api[_-]?key|secret|token|password|passwd|credential).*");
+    /**
+     * Field names that hold secrets: {@code api_key}, {@code secret}, {@code password},
+     * {@code credential}, and {@code token} ({@code access_token}, {@code authToken}) but not
+     * {@code tokens}, which counts them ({@code max_tokens}, {@code input_tokens}).
+     */
+    private static final Pattern SECRET_NAME = Pattern.compile(
+            "(?i).*(api[_-]?key|secret|password|passwd|credential).*|(?i).*token([^s].*)?");
     private static final Pattern REFERENCE = Pattern.compile("[a-z][a-z0-9+.-]*:.+");
     /** A count of tokens ({@code max_tokens}, {@code input_tokens}): a number under such a name is no secret (issue 13). */
     private static final Pattern TOKEN_COUNT = Pattern.compile("(?i).*tokens");

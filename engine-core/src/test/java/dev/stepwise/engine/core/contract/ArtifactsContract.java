@@ -263,6 +263,53 @@ public abstract class ArtifactsContract extends StoreContractBase {
     }
 
     @Test
+    void aCachedStepIsReusedOnlyByJobsWhoseConfigValuesAreTheSame() {
+        JobEngine engine = engine();
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"a\"}"));
+        engine.catalog().publishRecipe(Recipe.builder("voiced").voice("narrator")
+                .step(StepDefinition.builder("speak", "speak").cache(true).build()).build());
+        Job first = engine.run(engine.createJob("voiced", input("hello")).id());
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"b\"}"));
+        Job second = engine.run(engine.createJob("voiced", input("hello")).id());
+        assertEquals(2, speaks.get(), "another voice is other work: the cache does not answer");
+        assertNull(store.findSteps(second.id()).get(0).cachedFrom());
+        engine.catalog().putConfig(dev.stepwise.engine.api.DocumentKind.VOICE, "narrator",
+                json("{\"provider\":\"tone\",\"name\":\"a\"}"));
+        Job third = engine.run(engine.createJob("voiced", input("hello")).id());
+        assertEquals(2, speaks.get(), "the first voice again (version 3, same value): the first job's execution is reused");
+        assertEquals(first.id(), store.findSteps(third.id()).get(0).cachedFrom());
+        assertEquals(JobStatus.COMPLETED, third.status());
+    }
+
+    @Test
+    void theManifestSumsTheUsageAndCharactersTheJobsStepsReportAndLeavesOutCacheHits() {
+        JobEngine engine = track(JobEngine.builder(store).artifacts(artifacts())
+                .step("write", ctx -> json("{\"text\":\"hi\",\"usage\":{\"input_tokens\":120,\"output_tokens\":45}}"))
+                .step("speak", ctx -> json("{\"characters\":310,\"requests\":2}"))
+                .step("summary", ctx -> json("{\"script\":{\"usage\":{\"input_tokens\":999}},\"speech\":{\"characters\":999},"
+                        + "\"usage\":\"not an object\",\"characters\":-5}"))
+                .recipe(Recipe.builder("costs").step("write", "write")
+                        .step(StepDefinition.builder("speak", "speak").cache(true).build()).step("summary", "summary").build())
+                .build());
+        Job first = engine.run(engine.createJob("costs", obj()).id());
+        JsonNode m1 = engine.manifest(first.id());
+        assertValidManifest(m1);
+        assertEquals(120, m1.at("/metrics/input_tokens").asInt());
+        assertEquals(45, m1.at("/metrics/output_tokens").asInt());
+        assertEquals(310, m1.at("/metrics/characters_synthesized").asInt(), "only top-level usage and characters count");
+        assertEquals(m1.get("metrics"), first.manifest().get("metrics"), "the persisted final manifest has them too");
+
+        Job second = engine.run(engine.createJob("costs", obj()).id());
+        JsonNode m2 = engine.manifest(second.id());
+        assertEquals(first.id(), m2.at("/steps/1/cached_from").asString());
+        assertEquals(120, m2.at("/metrics/input_tokens").asInt(), "the writer ran again in this job");
+        assertEquals(0, m2.at("/metrics/characters_synthesized").asInt(), "the cache hit cost this job nothing");
+        assertValidManifest(m2);
+    }
+
+    @Test
     void aRetriedStepBypassesTheCache() {
         JobEngine engine = engine(narration(true));
         failSpeakTimes.set(1);

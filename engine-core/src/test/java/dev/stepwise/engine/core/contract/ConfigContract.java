@@ -265,4 +265,70 @@ public abstract class ConfigContract extends StoreContractBase {
         assertEquals(JobStatus.FAILED, failed.status());
         assertTrue(failed.lastError().contains("env:MISSING_KEY"), failed.lastError());
     }
+
+    @Test
+    void voicesAreVersionedListedAndSnapshottedLikeTheOtherKinds() {
+        JobEngine engine = JobEngine.builder(store).step("speak", ctx -> {
+                    JsonNode voice = ctx.config(DocumentKind.VOICE, "narrator-en");
+                    return json("{\"voice\":" + voice + "}");
+                })
+                .build();
+        track(engine);
+        String jenny = "{\"provider\":\"azure\",\"name\":\"en-US-JennyNeural\",\"language\":\"en-US\","
+                + "\"style\":\"cheerful\",\"prosody\":{\"rate\":\"+0%\",\"pitch\":\"+0Hz\"}}";
+        VersionedDocument v1 = engine.catalog().putConfig(DocumentKind.VOICE, "narrator-en", json(jenny));
+        assertEquals(1, v1.version());
+        assertEquals(DocumentKind.VOICE, v1.kind());
+        assertEquals(1, engine.catalog().putConfig(DocumentKind.VOICE, "narrator-en", json(jenny)).version(), "unchanged: no new version");
+        engine.catalog().putConfig(DocumentKind.VOICE, "narrator-pt", json("{\"provider\":\"espeak\",\"name\":\"pt-BR\"}"));
+        engine.catalog().publishRecipe(json("""
+                {"slug": "speak", "voices": ["narrator-en"], "steps": [{"key": "s", "type": "speak"}]}"""));
+        assertEquals(List.of("narrator-en"), engine.catalog().recipe("speak", null).voices());
+        Job job = engine.createJob("speak", obj());
+        VersionedDocument v2 = engine.catalog().putConfig(DocumentKind.VOICE, "narrator-en",
+                json("{\"provider\":\"azure\",\"name\":\"en-US-GuyNeural\"}"));
+        assertEquals(2, v2.version());
+
+        assertEquals(List.of(1, 2), store.findVersions(DocumentKind.VOICE, "narrator-en").stream().map(VersionedDocument::version).toList());
+        assertEquals("en-US-JennyNeural", engine.catalog().config(DocumentKind.VOICE, "narrator-en", 1).orElseThrow().content()
+                .get("name").asString());
+        assertEquals(List.of("narrator-en@2", "narrator-pt@1"), engine.catalog().configs(DocumentKind.VOICE).stream()
+                .map(d -> d.key() + "@" + d.version()).sorted().toList(), "the latest of each voice");
+        assertEquals(List.of(), engine.catalog().configs(DocumentKind.PRESET), "voices are not presets");
+        Job done = engine.run(job.id());
+        assertEquals(JobStatus.COMPLETED, done.status(), done.lastError());
+        assertEquals("en-US-JennyNeural", engine.steps(job.id()).get(0).outputRefs().at("/voice/name").asString(),
+                "the step reads the voice the job snapshotted");
+        assertEquals(1, done.manifest().at("/snapshots/voices/narrator-en/version").asInt());
+        assertEquals(json(jenny), done.manifest().at("/snapshots/voices/narrator-en/value"));
+        assertEquals(List.of("narrator-en"), List.copyOf(done.manifest().at("/snapshots/voices").propertyNames()));
+        assertValidManifest(done.manifest());
+        assertEquals("en-US-GuyNeural", engine.createJob("speak", obj()).manifest().at("/snapshots/voices/narrator-en/value/name")
+                .asString(), "a new job snapshots the new version");
+        InvalidRecipeException missing = assertThrows(InvalidRecipeException.class, () -> engine.catalog().publishRecipe(json("""
+                {"slug": "mute", "voices": ["nobody"], "steps": [{"key": "s", "type": "speak"}]}""")));
+        assertTrue(missing.getMessage().contains("voice 'nobody'"), missing.getMessage());
+    }
+
+    @Test
+    void aBadVoiceIsRejectedWithEveryProblemListedAndNothingStored() {
+        JobEngine engine = engine();
+        InvalidRecipeException e = assertThrows(InvalidRecipeException.class, () -> engine.catalog().putConfig(DocumentKind.VOICE,
+                "narrator-en", json("{\"name\":\"\",\"language\":\"english!\",\"lang\":\"en\","
+                        + "\"prosody\":{\"rate\":5,\"speed\":\"fast\"}}")));
+        List<String> problems = e.problems();
+        assertEquals(6, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("$.provider is missing"), problems.toString());
+        assertTrue(problems.get(1).startsWith("$.name must be a non-empty string"), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("$.language must be a language tag")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("$.prosody.rate must be a string")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("$.prosody.speed is not a prosody setting")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.equals("$.lang is not a voice field; a voice has [language, name, prosody, provider, style]")),
+                problems.toString());
+        assertTrue(e.getMessage().contains("voice/narrator-en"), e.getMessage());
+        InvalidRecipeException notObject = assertThrows(InvalidRecipeException.class,
+                () -> engine.catalog().putConfig(DocumentKind.VOICE, "v", json("\"en-US-JennyNeural\"")));
+        assertTrue(notObject.problems().get(0).startsWith("a voice must be a JSON object"), notObject.problems().toString());
+        assertEquals(List.of(), store.findDocuments(DocumentKind.VOICE), "nothing was stored");
+    }
 }

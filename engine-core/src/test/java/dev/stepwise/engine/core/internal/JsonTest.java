@@ -59,9 +59,31 @@ class JsonTest {
         Map<String, String> canon = new LinkedHashMap<>();
         up.forEach((k, v) -> canon.put(k, Json.canonical(v)));
         assertEquals(Json.inputHash("s\"1", "t", "2", params, input, up),
-                Json.inputHashOfCanonical("s\"1", "t", "2", Json.canonical(params), Json.canonical(input), canon));
+                Json.inputHashOfCanonical("s\"1", "t", "2", Json.canonical(params), Json.canonical(input), canon, null));
         assertEquals(Json.inputHash("s", "t", "1", params, input, Map.of()),
-                Json.inputHashOfCanonical("s", "t", "1", Json.canonical(params), Json.canonical(input), Map.of()));
+                Json.inputHashOfCanonical("s", "t", "1", Json.canonical(params), Json.canonical(input), Map.of(), null));
+    }
+
+    @Test
+    void aCacheableStepsHashCoversTheConfigAsOneMoreMemberOfTheCanonicalObject() {
+        JsonNode params = json("{\"p\":1}");
+        JsonNode input = json("{\"topic\":\"tides\"}");
+        JsonNode config = json("{\"providers\":{\"speech\":{\"type\":\"tone\"}},\"voices\":{}}");
+        tools.jackson.databind.node.ObjectNode root = Json.object();
+        root.set("config", config);
+        root.set("input", input);
+        root.put("key", "speech");
+        root.set("params", params);
+        root.put("type", "speech");
+        root.putObject("upstream");
+        root.put("version", "1");
+        String withConfig = Json.inputHashOfCanonical("speech", "speech", "1", Json.canonical(params), Json.canonical(input),
+                Map.of(), Json.canonical(config));
+        assertEquals(Json.sha256(Json.canonical(root)), withConfig);
+        String otherConfig = Json.inputHashOfCanonical("speech", "speech", "1", Json.canonical(params), Json.canonical(input),
+                Map.of(), Json.canonical(json("{\"providers\":{\"speech\":{\"type\":\"espeak\"}},\"voices\":{}}")));
+        assertNotEquals(withConfig, otherConfig);
+        assertNotEquals(withConfig, Json.inputHash("speech", "speech", "1", params, input, Map.of()));
     }
 
     @Test

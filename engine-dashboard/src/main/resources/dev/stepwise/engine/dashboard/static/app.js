@@ -579,7 +579,7 @@
   function configView() {
     const tbody = el('tbody', { id: 'config-rows' });
     app.replaceChildren(el('section', { class: 'panel' }, el('h1', { text: 'Config' }),
-      el('p', { class: 'muted', text: 'Prompts, presets and providers, latest versions. Secrets appear only as references; their values are never shown.' }),
+      el('p', { class: 'muted', text: 'Prompts, presets, providers and voices, latest versions. Secrets appear only as references; their values are never shown.' }),
       el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, ['Kind', 'Key', 'Version', 'Published', 'Value'].map((h) => el('th', { text: h })))), tbody)));
     setLive('idle', false);
     api('GET', '/api/config').then((r) => {
