@@ -100,12 +100,17 @@ public final class Manifests {
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
                     s.outputRefs(), s.attempts(), s.inputHash(), s.error(), s.skipReason(),
-                    s.attempts() > 1 ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
+                    showsAttemptLog(s) ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
         }
         JsonNode output = job.status() == JobStatus.COMPLETED && !steps.isEmpty()
                 ? steps.get(steps.size() - 1).outputRefs()
                 : null;
         return new Manifest(Manifest.VERSION, job.id(), job.status(), job.createdAt(), job.updatedAt(), job.input(),
                 snapshots, entries, output, new Manifest.Metrics(job.durationMs(), steps.size()), retries);
+    }
+
+    /** A step shows its attempt log when it ran more than once, or when an attempt carries trace ids. */
+    private static boolean showsAttemptLog(JobStep s) {
+        return s.attempts() > 1 || s.attemptLog().stream().anyMatch(a -> a.trace().isPresent());
     }
 }
