@@ -320,6 +320,11 @@ public final class JobEngine implements AutoCloseable {
         return recovered;
     }
 
+    /** @return the engine's clock (every time it writes comes from it) */
+    public java.time.Clock clock() {
+        return services.clock();
+    }
+
     /**
      * Counts the jobs of each recipe that wait, run or failed, and how long the oldest runnable one
      * has waited, as the store reports them ({@link JobStore#queueStats(Instant)}): what queue
