@@ -106,7 +106,7 @@ public final class StepwiseObservability implements EngineListener {
                 .lowCardinalityKeyValue(RECIPE, run.recipe())
                 .highCardinalityKeyValue(JOB_ID, run.jobId())
                 .start();
-        return new Run(run, job);
+        return new Run(run, job, job.openScope());
     }
 
     @Override
@@ -115,14 +115,19 @@ public final class StepwiseObservability implements EngineListener {
                 .tag(RECIPE, job.recipeSlug()).register(meters).increment();
     }
 
-    /** One run: its job observation is the parent of its step observations. */
+    /**
+     * One run: its job observation is the parent of its step observations, and is in scope on the
+     * runner's thread from the run's start to its end (both are called there).
+     */
     private final class Run implements RunObserver {
         private final RunStarted run;
         private final Observation job;
+        private final Observation.Scope scope;
 
-        Run(RunStarted run, Observation job) {
+        Run(RunStarted run, Observation job, Observation.Scope scope) {
             this.run = run;
             this.job = job;
+            this.scope = scope;
         }
 
         @Override
@@ -170,6 +175,7 @@ public final class StepwiseObservability implements EngineListener {
 
         @Override
         public void runEnded(RunOutcome outcome) {
+            scope.close();
             job.lowCardinalityKeyValue(OUTCOME, outcome.value()).stop();
         }
     }

@@ -2,6 +2,7 @@ package dev.stepwise.engine.micrometer;
 
 import dev.stepwise.engine.api.AttemptTrace;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationView;
 import io.micrometer.tracing.Link;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.TraceContext;
@@ -36,7 +37,7 @@ public class StepwiseTracingObservationHandler extends DefaultTracingObservation
     @Override
     public void onStart(Observation.Context context) {
         StepObservationContext step = (StepObservationContext) context;
-        Span parent = getParentSpan(context);
+        Span parent = jobSpan(context);
         Span.Builder builder = getTracer().spanBuilder();
         if (parent != null) {
             builder.setParent(parent.context());
@@ -44,6 +45,13 @@ public class StepwiseTracingObservationHandler extends DefaultTracingObservation
         step.previousTrace().ifPresent(previous -> builder.addLink(new Link(contextOf(previous))));
         Span span = builder.start();
         getTracingContext(context).setSpan(span);
+    }
+
+    /** The job observation's span: a step's parent even if the host made another span current on the thread. */
+    private Span jobSpan(Observation.Context context) {
+        ObservationView job = context.getParentObservation();
+        TracingContext tracing = job == null ? null : job.getContextView().get(TracingContext.class);
+        return tracing != null && tracing.getSpan() != null ? tracing.getSpan() : getParentSpan(context);
     }
 
     private TraceContext contextOf(AttemptTrace trace) {
