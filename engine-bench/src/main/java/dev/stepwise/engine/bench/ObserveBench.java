@@ -15,6 +15,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,17 +52,23 @@ final class ObserveBench {
         List<Double> off = new ArrayList<>();
         List<Double> on = new ArrayList<>();
         List<Double> ratio = new ArrayList<>();
+        List<Double> cpuOff = new ArrayList<>();
+        List<Double> cpuOn = new ArrayList<>();
+        List<Double> cpuRatio = new ArrayList<>();
         for (int p = 0; p < pairs; p++) {
             boolean onFirst = p % 2 == 1;
-            double first = rep(jobs, onFirst);
-            double second = rep(jobs, !onFirst);
-            double tOn = onFirst ? first : second;
-            double tOff = onFirst ? second : first;
-            on.add(jobs * STEPS / tOn);
-            off.add(jobs * STEPS / tOff);
-            ratio.add(tOn / tOff);
-            Bench.progress("observe pair %d/%d: off %.0f steps/s, on %.0f steps/s, on/off time %.3f", p + 1, pairs,
-                    jobs * STEPS / tOff, jobs * STEPS / tOn, tOn / tOff);
+            double[] first = rep(jobs, onFirst);
+            double[] second = rep(jobs, !onFirst);
+            double[] tOn = onFirst ? first : second;
+            double[] tOff = onFirst ? second : first;
+            on.add(jobs * STEPS / tOn[0]);
+            off.add(jobs * STEPS / tOff[0]);
+            ratio.add(tOn[0] / tOff[0]);
+            cpuOn.add(tOn[1] * 1e6 / (jobs * STEPS));
+            cpuOff.add(tOff[1] * 1e6 / (jobs * STEPS));
+            cpuRatio.add(tOn[1] / tOff[1]);
+            Bench.progress("observe pair %d/%d: off %.0f steps/s, on %.0f steps/s, on/off time %.3f, on/off runner CPU %.3f",
+                    p + 1, pairs, jobs * STEPS / tOff[0], jobs * STEPS / tOn[0], tOn[0] / tOff[0], tOn[1] / tOff[1]);
         }
         double loadAfter = load();
         String shape = jobs + " x " + STEPS;
@@ -72,10 +79,20 @@ final class ObserveBench {
                 "steps/s", f0(Stats.median(on)), f0(Stats.min(on)), f0(Stats.max(on)), ""});
         rows.add(new String[] {"observe: time on / time off, per pair", "NORMAL", shape, "ratio", f3(Stats.median(ratio)),
                 f3(Stats.min(ratio)), f3(Stats.max(ratio)), "target: median <= 1.05"});
+        rows.add(new String[] {"observe: runner thread CPU per step, observation off", "NORMAL", shape, "us/step",
+                f0(Stats.median(cpuOff)), f0(Stats.min(cpuOff)), f0(Stats.max(cpuOff)), "CPU time of the thread that runs jobs and steps"});
+        rows.add(new String[] {"observe: runner thread CPU per step, observation on", "NORMAL", shape, "us/step",
+                f0(Stats.median(cpuOn)), f0(Stats.min(cpuOn)), f0(Stats.max(cpuOn)), ""});
+        rows.add(new String[] {"observe: runner CPU on / off, per pair", "NORMAL", shape, "ratio", f3(Stats.median(cpuRatio)),
+                f3(Stats.min(cpuRatio)), f3(Stats.max(cpuRatio)), "less sensitive to a loaded machine than wall time"});
     }
 
-    /** Seconds to run {@code jobs} jobs (creation not timed) on a fresh file, observed or not. */
-    private static double rep(int jobs, boolean observed) throws IOException {
+    /**
+     * Runs {@code jobs} jobs (creation not timed) on a fresh file, observed or not.
+     *
+     * @return wall seconds and CPU seconds of this (the runner's) thread
+     */
+    private static double[] rep(int jobs, boolean observed) throws IOException {
         Path dir = Files.createTempDirectory("stepwise-observe-");
         try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(Synchronous.NORMAL).build()) {
             Recipe.Builder recipe = Recipe.builder("observe");
@@ -97,6 +114,8 @@ final class ObserveBench {
                 for (int j = 0; j < jobs; j++) {
                     ids.add(engine.createJob("observe", input).id());
                 }
+                ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+                long cpu0 = threads.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 for (String id : ids) {
                     Job done = engine.run(id);
@@ -104,7 +123,8 @@ final class ObserveBench {
                         throw new IllegalStateException("job " + id + " ended " + done.status() + ": " + done.lastError());
                     }
                 }
-                return (System.nanoTime() - t0) / 1e9;
+                double wall = (System.nanoTime() - t0) / 1e9;
+                return new double[] {wall, (threads.getCurrentThreadCpuTime() - cpu0) / 1e9};
             }
         } finally {
             Bench.deleteTree(dir);

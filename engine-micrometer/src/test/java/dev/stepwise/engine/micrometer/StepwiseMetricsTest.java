@@ -2,16 +2,19 @@ package dev.stepwise.engine.micrometer;
 
 import static dev.stepwise.engine.core.contract.Fakes.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobCancelledException;
 import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.RetryPolicy;
 import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.core.Workers;
@@ -28,7 +31,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -180,6 +185,55 @@ class StepwiseMetricsTest {
         engine.submit("slow-refresh", obj(), SubmitOptions.defaults());
 
         assertEquals(0.0, gauge("slow-refresh", "pending"), "the snapshot taken when the engine was built is kept for the interval");
+    }
+
+    @Test
+    void crashesCountAsRecoveriesAndPoisonPillsAndAStalledRunnerAsALeaseLoss() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        RunListener crash = new RunListener() {
+            @Override
+            public void afterStepExecuted(String jobId, String stepKey) {
+                throw new IllegalStateException("simulated crash after step " + stepKey);
+            }
+        };
+        StepwiseObservability observability = StepwiseObservability.builder(observations, meters).build();
+        String crashed;
+        try (JobEngine first = JobEngine.builder(store).clock(clock).listener(crash).step("ok", ctx -> Map.of())
+                .recipe(Recipe.builder("crashy").step("a", "ok").build()).build()) {
+            crashed = first.createJob("crashy", obj()).id();
+            assertThrows(IllegalStateException.class, () -> first.run(crashed));
+        }
+        clock.advance(JobEngine.DEFAULT_LEASE_TTL.plusSeconds(1));
+        CountDownLatch inStep = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        engine = JobEngine.builder(store).clock(clock).maxInterruptions(0).heartbeatInterval(Duration.ofSeconds(29))
+                .eventListener(observability)
+                .step("ok", ctx -> Map.of())
+                .step("stall", ctx -> {
+                    inStep.countDown();
+                    release.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS);
+                    return Map.of();
+                })
+                .recipe(Recipe.builder("crashy").step("a", "ok").build())
+                .recipe(Recipe.builder("stalling").step("a", "stall").build())
+                .build();
+        assertEquals(JobStatus.FAILED, engine.run(crashed).status(), "interrupted more than maxInterruptions (0) times");
+        assertEquals(1.0, meters.get(StepwiseObservability.RECOVERIES).tag("recipe", "crashy").counter().count());
+        assertEquals(1.0, meters.get(StepwiseObservability.POISON_PILLS).tags("recipe", "crashy", "step", "a").counter().count());
+
+        String stalled = engine.createJob("stalling", obj()).id();
+        CompletableFuture<Job> slow = CompletableFuture.supplyAsync(() -> engine.run(stalled));
+        assertTrue(inStep.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
+        clock.advance(JobEngine.DEFAULT_LEASE_TTL.plusSeconds(1));
+        try (JobEngine other = JobEngine.builder(store).clock(clock).runnerId("other").recoverOnStart(false)
+                .step("stall", ctx -> Map.of()).recipe(Recipe.builder("stalling").step("a", "stall").build()).build()) {
+            assertEquals(JobStatus.COMPLETED, other.run(stalled).status());
+        }
+        release.countDown();
+        ExecutionException lost = assertThrows(ExecutionException.class, slow::get);
+        assertTrue(lost.getCause() instanceof LeaseLostException, () -> "threw " + lost.getCause());
+        assertEquals(1.0, meters.get(StepwiseObservability.LEASE_LOSSES).tag("recipe", "stalling").counter().count());
+        assertEquals(1, jobCount("stalling", "lease-lost"));
     }
 
     private double gauge(String recipe, String status) {
