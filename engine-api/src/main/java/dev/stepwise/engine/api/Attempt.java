@@ -18,9 +18,10 @@ import tools.jackson.databind.node.ObjectNode;
  * @param outcome    how it ended
  * @param error      why it failed, timed out or was interrupted, if it did
  * @param retryDelay the wait before the next attempt, if a retry was scheduled after it
+ * @param trace      the trace and span ids an observation module gave it, if any (shown as {@code trace})
  */
 public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, AttemptOutcome outcome,
-        Optional<String> error, Optional<Duration> retryDelay) {
+        Optional<String> error, Optional<Duration> retryDelay, Optional<AttemptTrace> trace) {
 
     /** Validates the fields. */
     public Attempt {
@@ -32,9 +33,25 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(retryDelay, "retryDelay");
+        Objects.requireNonNull(trace, "trace");
         if (retryDelay.isPresent() && retryDelay.get().isNegative()) {
             throw new IllegalArgumentException("retryDelay must be >= 0, was " + retryDelay.get());
         }
+    }
+
+    /**
+     * An attempt without trace ids.
+     *
+     * @param number     1 for the first execution
+     * @param startedAt  when it started
+     * @param endedAt    when it ended, if it did
+     * @param outcome    how it ended
+     * @param error      why it did not succeed, if it did not
+     * @param retryDelay the wait before the next attempt, if any
+     */
+    public Attempt(int number, Instant startedAt, Optional<Instant> endedAt, AttemptOutcome outcome,
+            Optional<String> error, Optional<Duration> retryDelay) {
+        this(number, startedAt, endedAt, outcome, error, retryDelay, Optional.empty());
     }
 
     /**
@@ -53,7 +70,7 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
      * @return this attempt, ended
      */
     public Attempt ended(Instant at, AttemptOutcome outcome, Optional<String> error) {
-        return new Attempt(number, startedAt, Optional.of(at), outcome, error, retryDelay);
+        return new Attempt(number, startedAt, Optional.of(at), outcome, error, retryDelay, trace);
     }
 
     /**
@@ -61,7 +78,7 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
      * @return this attempt, {@link AttemptOutcome#INTERRUPTED} without an end time
      */
     public Attempt interrupted(String why) {
-        return new Attempt(number, startedAt, endedAt, AttemptOutcome.INTERRUPTED, Optional.of(why), retryDelay);
+        return new Attempt(number, startedAt, endedAt, AttemptOutcome.INTERRUPTED, Optional.of(why), retryDelay, trace);
     }
 
     /**
@@ -69,12 +86,21 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
      * @return this attempt with it
      */
     public Attempt withRetryDelay(Duration delay) {
-        return new Attempt(number, startedAt, endedAt, outcome, error, Optional.of(delay));
+        return new Attempt(number, startedAt, endedAt, outcome, error, Optional.of(delay), trace);
+    }
+
+    /**
+     * @param ids the trace and span ids of its span
+     * @return this attempt with them
+     */
+    public Attempt withTrace(AttemptTrace ids) {
+        return new Attempt(number, startedAt, endedAt, outcome, error, retryDelay, Optional.of(ids));
     }
 
     /**
      * @return {@code {"attempt", "started_at", "ended_at", "outcome", "error", "retry_delay_ms"}},
-     *         absent values as JSON null; the shape of the manifest's {@code attempt_log} entries
+     *         absent values as JSON null, and {@code "trace": {"trace_id", "span_id"}} when it has
+     *         trace ids (absent otherwise); the shape of the manifest's {@code attempt_log} entries
      */
     public ObjectNode toJson() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -88,6 +114,7 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
         } else {
             n.putNull("retry_delay_ms");
         }
+        trace.ifPresent(t -> n.set("trace", t.toJson()));
         return n;
     }
 
@@ -103,7 +130,8 @@ public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, 
         return new Attempt(n.get("attempt").asInt(), Instant.parse(n.get("started_at").asString()),
                 text(n, "ended_at").map(Instant::parse), AttemptOutcome.fromValue(n.path("outcome").asString()),
                 text(n, "error"), n.path("retry_delay_ms").isNumber()
-                        ? Optional.of(Duration.ofMillis(n.get("retry_delay_ms").asLong())) : Optional.empty());
+                        ? Optional.of(Duration.ofMillis(n.get("retry_delay_ms").asLong())) : Optional.empty(),
+                n.path("trace").isObject() ? Optional.of(AttemptTrace.fromJson(n.get("trace"))) : Optional.empty());
     }
 
     private static Optional<String> text(JsonNode n, String field) {

@@ -167,6 +167,30 @@ public interface JobStore extends AutoCloseable {
     java.util.Set<String> referencedArtifacts();
 
     /**
+     * Counts jobs per recipe for queue gauges: {@code pending}, {@code running} and {@code failed}
+     * jobs, and the earliest run-at among the runnable {@code pending} ones (run-at at or before
+     * {@code now}). Recipes with none of these jobs are absent. Read-only; observation modules call
+     * it at most once per their refresh interval.
+     *
+     * <p>The default reads the jobs through {@link #findJobs(JobQuery)} and so counts at most
+     * {@value #QUEUE_STATS_DEFAULT_SCAN} jobs per status; stores override it with one aggregate query.
+     *
+     * @param now the current time
+     * @return one entry per recipe that has such jobs, ordered by recipe slug
+     */
+    default List<QueueStats> queueStats(Instant now) {
+        java.util.Objects.requireNonNull(now, "now");
+        List<Job> jobs = new java.util.ArrayList<>();
+        for (JobStatus status : List.of(JobStatus.PENDING, JobStatus.RUNNING, JobStatus.FAILED)) {
+            jobs.addAll(findJobs(new JobQuery(java.util.Set.of(status), QUEUE_STATS_DEFAULT_SCAN)));
+        }
+        return QueueStats.tally(jobs, now);
+    }
+
+    /** How many jobs per status the default {@link #queueStats(Instant)} reads at most. */
+    int QUEUE_STATS_DEFAULT_SCAN = 10_000;
+
+    /**
      * @return where a file-based artifact store belongs by default for this store (next to a
      *         database file), if it has such a place
      */

@@ -110,8 +110,9 @@ public record Manifest(String version, String jobId, JobStatus status, Instant c
      * @param inputHash   its input hash, or null
      * @param error       its last error, or null
      * @param skipReason  why it was skipped, or null
-     * @param attemptLog  for a step that ran more than once: each attempt (shown as {@code attempt_log},
-     *                    {@link Attempt#toJson()} per entry); empty otherwise (then not shown)
+     * @param attemptLog  for a step that ran more than once, or whose attempts carry trace ids: each
+     *                    attempt (shown as {@code attempt_log}, {@link Attempt#toJson()} per entry); empty
+     *                    otherwise (then not shown)
      * @param artifacts   the artifacts its output refers to (shown as {@code artifacts} when any)
      * @param cachedFrom  the job whose identical execution it reused (skip reason {@code cache}), or null
      */

@@ -45,7 +45,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs,artifacts] [--sync normal|full|both]
+ *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs,artifacts,observe] [--observe]
+ *        [--sync normal|full|both]
  *   java -jar engine-bench/target/stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
  * </pre>
  *
@@ -59,7 +60,7 @@ public final class Bench {
     }
 
     private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal",
-            "dashboard", "dashboard-logs", "artifacts");
+            "dashboard", "dashboard-logs", "artifacts", "observe");
 
     private final boolean quick;
     private final int reps;
@@ -90,6 +91,7 @@ public final class Bench {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = Set.of(args[++i].split(","));
+                case "--observe" -> only = Set.of("observe"); // issue 14: observation on vs off
                 case "--sync" -> syncs = switch (args[++i]) {
                     case "normal" -> List.of(Synchronous.NORMAL);
                     case "full" -> List.of(Synchronous.FULL);
@@ -97,7 +99,7 @@ public final class Bench {
                 };
                 case "-h", "--help" -> {
                     System.out.println("usage: java -jar stepwise-bench.jar [--quick] [--reps N] [--out FILE]"
-                            + " [--only " + String.join(",", WORKLOADS) + "] [--sync normal|full|both]");
+                            + " [--only " + String.join(",", WORKLOADS) + "] [--observe] [--sync normal|full|both]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
@@ -146,6 +148,9 @@ public final class Bench {
         if (only.contains("artifacts")) {
             bench.artifactPuts();
             bench.cacheHits();
+        }
+        if (only.contains("observe")) {
+            new ObserveBench(bench.quick, bench.reps, bench.rows).run();
         }
         String table = bench.table();
         System.out.print(table);

@@ -265,6 +265,11 @@ public final class InMemoryJobStore implements JobStore {
         return out;
     }
 
+    @Override
+    public synchronized List<dev.stepwise.engine.api.QueueStats> queueStats(Instant now) {
+        return dev.stepwise.engine.api.QueueStats.tally(jobs.values(), now);
+    }
+
     private static JobStep copy(JobStep s) {
         return s.toBuilder().outputRefs(copy(s.outputRefs())).build();
     }

@@ -9,6 +9,7 @@ import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.QueueStats;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.api.LogEntry;
@@ -309,6 +310,7 @@ public final class JobEngine implements AutoCloseable {
                                 + job.leaseExpiresAt() + "; job handed back for another run")),
                         false, false));
                 recovered.add(pending);
+                services.events().orphanRecovered(job);
                 LOG.warn("recovered orphaned job {} (lease of {} expired at {})", job.id(), job.leaseOwner(),
                         job.leaseExpiresAt());
             } catch (WriteConflictException raced) {
@@ -316,6 +318,22 @@ public final class JobEngine implements AutoCloseable {
             }
         }
         return recovered;
+    }
+
+    /** @return the engine's clock (every time it writes comes from it) */
+    public java.time.Clock clock() {
+        return services.clock();
+    }
+
+    /**
+     * Counts the jobs of each recipe that wait, run or failed, and how long the oldest runnable one
+     * has waited, as the store reports them ({@link JobStore#queueStats(Instant)}): what queue
+     * gauges show.
+     *
+     * @return one entry per recipe with such jobs, ordered by recipe slug
+     */
+    public List<QueueStats> queueStats() {
+        return services.store().queueStats(services.nowMillis());
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.EngineThreads;
 import dev.stepwise.engine.core.internal.Json;
 import dev.stepwise.engine.core.internal.JsonGuard;
+import dev.stepwise.engine.core.internal.Listeners;
 import dev.stepwise.engine.core.internal.SchemaCache;
 import dev.stepwise.engine.core.internal.Secrets;
 import dev.stepwise.engine.core.internal.validation.AudioValidator;
@@ -76,6 +77,7 @@ public final class JobEngineBuilder {
     private int maxInterruptions = JobEngine.DEFAULT_MAX_INTERRUPTIONS;
     private boolean recoverOnStart = JobEngine.DEFAULT_RECOVER_ON_START;
     private RunListener listener = RunListener.NONE;
+    private final List<EngineListener> eventListeners = new ArrayList<>();
 
     JobEngineBuilder(JobStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -312,6 +314,20 @@ public final class JobEngineBuilder {
     }
 
     /**
+     * Adds a listener of engine events (runs, step attempts, reuse, retries, lease losses,
+     * recoveries, poison pills): how observation modules such as engine-micrometer hook in.
+     * Several may be added; they are called in the order added. A listener that throws is
+     * logged and ignored (see {@link EngineListener}).
+     *
+     * @param listener the listener
+     * @return this
+     */
+    public JobEngineBuilder eventListener(EngineListener listener) {
+        eventListeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
      * Validates the settings, publishes the seeded config and recipes (see
      * {@link RecipeCatalog}) and recovers orphaned jobs unless turned off.
      *
@@ -348,6 +364,7 @@ public final class JobEngineBuilder {
                 .maxInterruptions(maxInterruptions)
                 .heartbeats(threads::heartbeats)
                 .listener(listener)
+                .events(new Listeners(eventListeners))
                 .secrets(secretResolver)
                 .jobParallelism(jobParallelism)
                 .stepExecutor(threads::stepExecutor)
@@ -368,6 +385,7 @@ public final class JobEngineBuilder {
         if (recoverOnStart) {
             engine.recover();
         }
+        services.events().engineBuilt(engine);
         return engine;
     }
 

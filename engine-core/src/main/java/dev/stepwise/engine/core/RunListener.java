@@ -1,8 +1,10 @@
 package dev.stepwise.engine.core;
 
 /**
- * Hooks into a run's life, for tests (crash-point sweeps) and observability. Every method
- * does nothing by default. Called on the runner's thread, except {@link #beforeLeaseRenewal}.
+ * Hooks into a run's life at its crash points, for tests (crash-point sweeps): a listener that
+ * throws stops the run there as if its process died. Every method does nothing by default.
+ * Called on the runner's thread, except {@link #beforeLeaseRenewal}. For observation (metrics,
+ * traces) use {@link EngineListener}, whose throws are logged and ignored.
  */
 public interface RunListener {
     /** A listener that does nothing. */

@@ -35,10 +35,11 @@ final class CliArgs {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
-            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token", "--older-than", "--out", "--index");
+            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token", "--older-than", "--out", "--index",
+            "--metrics-port");
     private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
     private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle",
-            "--dashboard");
+            "--dashboard", "--metrics-port");
     private static final List<String> DASHBOARD_ONLY = List.of("--port", "--bind", "--token");
     private static final List<String> ARTIFACT_ONLY = List.of("--out", "--index");
 
@@ -59,6 +60,7 @@ final class CliArgs {
     boolean exitWhenIdle;
     boolean dashboard;
     Integer port;
+    Integer metricsPort;
     String bind;
     String token;
     boolean help;
@@ -141,6 +143,10 @@ final class CliArgs {
             }
             case "--port" -> {
                 port = (int) number(name, value, 0, 65_535, "a port from 0 to 65535 (0 = any free port)");
+                return;
+            }
+            case "--metrics-port" -> {
+                metricsPort = (int) number(name, value, 0, 65_535, "a port from 0 to 65535 (0 = any free port)");
                 return;
             }
             case "--bind" -> {

@@ -1,6 +1,7 @@
 package dev.stepwise.engine.examples;
 
 import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.core.EngineListener;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.JobEngineBuilder;
@@ -10,6 +11,7 @@ import dev.stepwise.engine.examples.narration.Narration;
 import dev.stepwise.engine.examples.wordcount.WordCount;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -41,6 +43,20 @@ record Session(JobStore store, JobEngine engine) implements AutoCloseable {
      * @throws UsageException if the file is missing and {@code create} is false
      */
     static Session open(Database db, boolean create, Clock clock, Function<JobStore, RunListener> listener) {
+        return open(db, create, clock, listener, List.of());
+    }
+
+    /**
+     * @param db       the database
+     * @param create   whether a missing file is created (else it is a usage error)
+     * @param clock    the engine's and the store's clock
+     * @param listener the engine's run listener, given the store
+     * @param events   engine event listeners (observation: {@code worker --metrics-port})
+     * @return the session
+     * @throws UsageException if the file is missing and {@code create} is false
+     */
+    static Session open(Database db, boolean create, Clock clock, Function<JobStore, RunListener> listener,
+            List<EngineListener> events) {
         if (!create && !db.exists()) {
             throw new UsageException("no database at " + db.describe() + "; run a job first or pass --db PATH");
         }
@@ -54,6 +70,7 @@ record Session(JobStore store, JobEngine engine) implements AutoCloseable {
                     // Only 'resume' recovers orphaned jobs, so that reading commands never change a job
                     // (they may seed a bundled recipe or prompt the database does not hold yet).
                     .recoverOnStart(false);
+            events.forEach(b::eventListener);
             WordCount.registerSteps(b, dir.resolve(StepwiseCli.REPORT_DIR));
             Greeting.registerSteps(b);
             Narration.registerSteps(b);

@@ -28,7 +28,7 @@ import java.util.function.Function;
 final class WorkerCommand implements Command {
     private static final String WORKER_USAGE =
             "worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]"
-                    + " [--dashboard [--port N] [--bind ADDR] [--token T]]";
+                    + " [--dashboard [--port N] [--bind ADDR] [--token T]] [--metrics-port N]";
     /** Most active jobs read to decide whether the queue is idle. */
     private static final int IDLE_CHECK_LIMIT = 10_000;
 
@@ -60,11 +60,19 @@ final class WorkerCommand implements Command {
         stop.attach(options.shutdownGrace(), exit, out, err);
         Session s = null;
         Dashboard dashboard = null;
+        MetricsServer metrics = null;
         boolean closed = false;
         try {
-            s = Session.open(a.db, true, ctx.clock(), printer());
+            if (a.metricsPort != null) {
+                metrics = MetricsServer.create(a.metricsPort);
+            }
+            s = Session.open(a.db, true, ctx.clock(), printer(), metrics == null ? List.of() : List.of(metrics.listener()));
             if (a.dashboard) {
                 dashboard = DashboardCommand.start(a, s.engine(), ctx);
+            }
+            if (metrics != null) {
+                out.println("metrics: " + metrics.uri());
+                out.flush();
             }
             Workers workers = s.engine().startWorkers(options);
             err.println("worker: " + options.count() + (options.count() == 1 ? " worker" : " workers") + " on "
@@ -96,6 +104,9 @@ final class WorkerCommand implements Command {
                     dashboard.close();
                 }
                 s.close();
+                if (metrics != null) {
+                    metrics.close();
+                }
             } finally {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -113,6 +124,9 @@ final class WorkerCommand implements Command {
                 }
                 if (s != null) {
                     s.close();
+                }
+                if (metrics != null) {
+                    metrics.close();
                 }
             }
             out.flush();

@@ -431,6 +431,18 @@ public final class PostgresJobStore implements JobStore {
 
     /** {@inheritDoc} {@code now} is compared on the database's clock. */
     @Override
+    public List<dev.stepwise.engine.api.QueueStats> queueStats(Instant now) {
+        Objects.requireNonNull(now, "now");
+        clock.recheckIfDue();
+        Params params = Params.of().set("now", clock.toDatabase(now));
+        return tx.read("count of queued jobs per recipe",
+                (c, again) -> Transactions.query(c, queries.get("select_queue_stats"), params,
+                        rs -> new dev.stepwise.engine.api.QueueStats(rs.getString("recipe_slug"), rs.getLong("pending"),
+                                rs.getLong("running"), rs.getLong("failed"),
+                                Optional.ofNullable(clock.toEngine(Codec.instant(rs, "oldest_runnable"))))));
+    }
+
+    @Override
     public List<Job> findExpiredLeases(Instant now, int limit) {
         Objects.requireNonNull(now, "now");
         if (limit < 1) {

@@ -225,6 +225,19 @@ SELECT * FROM {schema}.job_logs WHERE job_id = :jobId AND cursor > :afterCursor 
 -- name: select_job_by_idempotency_key
 SELECT * FROM {schema}.jobs WHERE idempotency_key = :idempotencyKey
 
+-- Queue gauges (issue 14): per recipe, pending, running and failed jobs, and the earliest
+-- run_at (database clock) among the pending jobs that are due. Uses the index jobs_by_status.
+-- name: select_queue_stats
+SELECT recipe_slug,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'running') AS running,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       min(run_at) FILTER (WHERE status = 'pending' AND run_at <= :now) AS oldest_runnable
+FROM {schema}.jobs
+WHERE status IN ('pending', 'running', 'failed')
+GROUP BY recipe_slug
+ORDER BY recipe_slug COLLATE "C"
+
 -- name: select_expired_leases
 SELECT * FROM {schema}.jobs
 WHERE status = 'running' AND lease_expires_at <= :now

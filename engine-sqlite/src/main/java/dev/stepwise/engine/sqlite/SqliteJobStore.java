@@ -419,6 +419,16 @@ public final class SqliteJobStore implements JobStore {
         return read("search for expired leases", c -> Jdbc.query(c, queries.get("select_expired_leases"), params, Rows::job));
     }
 
+    @Override
+    public List<dev.stepwise.engine.api.QueueStats> queueStats(Instant now) {
+        Objects.requireNonNull(now, "now");
+        Params params = Params.of().set("now", now);
+        return read("count of queued jobs per recipe", c -> Jdbc.query(c, queries.get("select_queue_stats"), params,
+                rs -> new dev.stepwise.engine.api.QueueStats(rs.getString("recipe_slug"), rs.getLong("pending"),
+                        rs.getLong("running"), rs.getLong("failed"),
+                        Optional.ofNullable(Codec.instant(rs, "oldest_runnable")))));
+    }
+
     private <T> T read(String what, Jdbc.SqlWork<T> work) {
         if (closed.get()) {
             throw new StoreException(what + " failed: the store is closed");

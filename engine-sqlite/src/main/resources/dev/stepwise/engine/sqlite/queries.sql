@@ -269,6 +269,19 @@ WHERE status = 'running'
   AND recipe_slug IN (SELECT value FROM json_each(:slugs))
 GROUP BY recipe_slug
 
+-- Queue gauges (issue 14): per recipe, pending, running and failed jobs, and the earliest
+-- run_at among the pending jobs that are due. Covered by the index jobs_by_recipe_status (V3).
+-- name: select_queue_stats
+SELECT recipe_slug,
+       sum(status = 'pending') AS pending,
+       sum(status = 'running') AS running,
+       sum(status = 'failed') AS failed,
+       min(CASE WHEN status = 'pending' AND run_at <= :now THEN run_at END) AS oldest_runnable
+FROM jobs
+WHERE status IN ('pending', 'running', 'failed')
+GROUP BY recipe_slug
+ORDER BY recipe_slug
+
 -- name: select_expired_leases
 SELECT * FROM jobs
 WHERE status = 'running' AND lease_expires_at <= :now

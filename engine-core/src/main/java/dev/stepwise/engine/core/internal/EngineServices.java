@@ -44,6 +44,7 @@ public final class EngineServices {
     private final Supplier<ScheduledExecutorService> heartbeats;
     private final ConcurrentHashMap<String, RunHandle> active = new ConcurrentHashMap<>();
     private final RunListener listener;
+    private final Listeners events;
     private final SecretResolver secrets;
     private final int jobParallelism;
     private final Supplier<ExecutorService> stepExecutor;
@@ -63,6 +64,7 @@ public final class EngineServices {
         this.maxInterruptions = b.maxInterruptions;
         this.heartbeats = Objects.requireNonNull(b.heartbeats, "heartbeats");
         this.listener = Objects.requireNonNull(b.listener, "listener");
+        this.events = Objects.requireNonNull(b.events, "events");
         this.secrets = Objects.requireNonNull(b.secrets, "secrets");
         this.jobParallelism = b.jobParallelism;
         this.stepExecutor = Objects.requireNonNull(b.stepExecutor, "stepExecutor");
@@ -142,6 +144,11 @@ public final class EngineServices {
         return listener;
     }
 
+    /** @return the engine's event listeners (observation), called so that none can change a job */
+    public Listeners events() {
+        return events;
+    }
+
     /** @return resolves secret references in config */
     public SecretResolver secrets() {
         return secrets;
@@ -200,6 +207,7 @@ public final class EngineServices {
         private int maxInterruptions;
         private Supplier<ScheduledExecutorService> heartbeats;
         private RunListener listener = RunListener.NONE;
+        private Listeners events = new Listeners(List.of());
         private SecretResolver secrets = Secrets.ENVIRONMENT;
         private int jobParallelism = 1;
         private Supplier<ExecutorService> stepExecutor;
@@ -231,6 +239,8 @@ public final class EngineServices {
         public Builder heartbeats(Supplier<ScheduledExecutorService> v) { heartbeats = v; return this; }
         /** @param v run hooks (default none) @return this */
         public Builder listener(RunListener v) { listener = v; return this; }
+        /** @param v engine event listeners (default none) @return this */
+        public Builder events(Listeners v) { events = v; return this; }
         /** @param v secret resolver (default: the environment) @return this */
         public Builder secrets(SecretResolver v) { secrets = v; return this; }
         /** @param v most steps of one job at once (default 1) @return this */

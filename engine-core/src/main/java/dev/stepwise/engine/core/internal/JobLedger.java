@@ -16,6 +16,7 @@ import dev.stepwise.engine.api.StoreException;
 import dev.stepwise.engine.api.UnknownJobException;
 import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
+import dev.stepwise.engine.core.EngineListener.RunOutcome;
 import dev.stepwise.engine.core.RunListener;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,7 @@ final class JobLedger {
     private boolean writeManifest;
     private volatile Instant heartbeatLease;
     private Throwable listenerThrew;
+    private RunEvents events;
 
     /** What a boundary commit came to. */
     sealed interface Commit {
@@ -88,6 +90,7 @@ final class JobLedger {
         steps.addAll(rows);
         guard = claim.firstGuard(read, now);
         job = claim.running(read, services, now);
+        events = new RunEvents(services.events(), read, job.leaseOwner());
         if (read.cancelRequested()) {
             handle.requestCancel();
         }
@@ -111,6 +114,18 @@ final class JobLedger {
         return job;
     }
 
+    /** @return this run's engine events (set by {@link #open}) */
+    RunEvents events() {
+        return events;
+    }
+
+    /** Ends this run's events if nothing else did ({@link RunOutcome#ABORTED}): the run stopped on an exception. */
+    void closeEvents() {
+        if (events != null) {
+            events.ended(RunOutcome.ABORTED);
+        }
+    }
+
     JobStep step(int i) {
         return steps.get(i);
     }
@@ -127,6 +142,12 @@ final class JobLedger {
     void set(int i, JobStep step) {
         steps.set(i, step);
         dirty.put(step.id(), step);
+    }
+
+    /** Sets a step row that reused a checkpoint or a cache entry (skipped), and tells the listeners. */
+    void reused(int i, JobStep skipped) {
+        set(i, skipped);
+        events.stepReused(skipped);
     }
 
     void update(UnaryOperator<Job.Builder> change) {
@@ -183,6 +204,7 @@ final class JobLedger {
                 throw new JobBusyException(jobId, current.leaseOwner(), current.leaseExpiresAt());
             }
             handle.leaseLost();
+            events.leaseLost();
             LOG.warn("job {}: lease lost at epoch {}; stopping without writing", jobId, job.epoch());
             throw new LeaseLostException(jobId, job.epoch());
         } catch (StoreException e) {
@@ -246,8 +268,11 @@ final class JobLedger {
         job = job.toBuilder().manifest(Manifests.build(job, steps, snapshots).toJson()).build();
         writeManifest = true;
         if (write(true) instanceof Commit.JobFailed f) {
+            events.ended(RunOutcome.FAILED);
             return f.job();
         }
+        events.ended(status == JobStatus.COMPLETED ? RunOutcome.COMPLETED
+                : status == JobStatus.CANCELLED ? RunOutcome.CANCELLED : RunOutcome.FAILED);
         services.publish(job, job.manifest());
         LOG.info("job {} {} in {} ms{}", jobId, status, runMillis(), lastError.map(e -> ": " + e).orElse(""));
         return job;
@@ -260,8 +285,10 @@ final class JobLedger {
                 .durationMs(job.durationMs() + runMillis()).build();
         log(null, 0, LogLevel.INFO, "job handed back (" + why + "), runnable at " + runAt);
         if (write(true) instanceof Commit.JobFailed f) {
+            events.ended(RunOutcome.FAILED);
             return f.job();
         }
+        events.ended(RunOutcome.HANDED_BACK);
         LOG.debug("job {} handed back: {}", jobId, why);
         return job;
     }

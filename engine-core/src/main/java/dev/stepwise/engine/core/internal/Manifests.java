@@ -100,7 +100,7 @@ public final class Manifests {
         for (JobStep s : steps) {
             entries.add(new Manifest.StepEntry(s.stepKey(), s.status(), s.startedAt(), s.completedAt(), s.durationMs(),
                     s.outputRefs(), s.attempts(), s.inputHash(), s.error(), s.skipReason(),
-                    s.attempts() > 1 ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
+                    showsAttemptLog(s) ? s.attemptLog() : List.of(), ArtifactRef.findIn(s.outputRefs()), s.cachedFrom()));
         }
         JsonNode output = job.status() == JobStatus.COMPLETED && !steps.isEmpty()
                 ? steps.get(steps.size() - 1).outputRefs()
@@ -133,5 +133,10 @@ public final class Manifests {
 
     private static long count(JsonNode n) {
         return n.isIntegralNumber() && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
+    }
+
+    /** A step shows its attempt log when it ran more than once, or when an attempt carries trace ids. */
+    private static boolean showsAttemptLog(JobStep s) {
+        return s.attempts() > 1 || s.attemptLog().stream().anyMatch(a -> a.trace().isPresent());
     }
 }

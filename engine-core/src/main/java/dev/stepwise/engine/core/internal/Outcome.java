@@ -2,12 +2,21 @@ package dev.stepwise.engine.core.internal;
 
 import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.StepTimeoutException;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /** How one execution of a step ended, as {@link StepExecutions} reports it to the runner. */
 sealed interface Outcome {
     /** @return the attempt's outcome as recorded */
     AttemptOutcome recorded();
+
+    /** @return what the step row and the job's last error say about it */
+    String reason();
+
+    /** @return what the step threw, the timeout or the refusal of its output; empty if it succeeded or was cancelled */
+    default Optional<Throwable> failure() {
+        return Optional.empty();
+    }
 
     /**
      * It returned an output that passed every check.
@@ -19,6 +28,11 @@ sealed interface Outcome {
         @Override
         public AttemptOutcome recorded() {
             return AttemptOutcome.SUCCEEDED;
+        }
+
+        @Override
+        public String reason() {
+            return "succeeded";
         }
     }
 
@@ -33,6 +47,11 @@ sealed interface Outcome {
         public AttemptOutcome recorded() {
             return AttemptOutcome.FAILED;
         }
+
+        @Override
+        public Optional<Throwable> failure() {
+            return Optional.of(cause);
+        }
     }
 
     /**
@@ -45,6 +64,16 @@ sealed interface Outcome {
         public AttemptOutcome recorded() {
             return AttemptOutcome.TIMED_OUT;
         }
+
+        @Override
+        public String reason() {
+            return error.getMessage();
+        }
+
+        @Override
+        public Optional<Throwable> failure() {
+            return Optional.of(error);
+        }
     }
 
     /** It stopped because the job was cancelled. */
@@ -52,6 +81,11 @@ sealed interface Outcome {
         @Override
         public AttemptOutcome recorded() {
             return AttemptOutcome.CANCELLED;
+        }
+
+        @Override
+        public String reason() {
+            return "cancelled while running";
         }
     }
 
@@ -66,6 +100,11 @@ sealed interface Outcome {
         @Override
         public AttemptOutcome recorded() {
             return AttemptOutcome.FAILED;
+        }
+
+        @Override
+        public Optional<Throwable> failure() {
+            return Optional.of(cause);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.stepwise.engine.core.internal;
 
-import dev.stepwise.engine.api.Attempt;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
@@ -137,6 +136,7 @@ public final class Runner {
             heartbeat.cancel(false);
             services.active().remove(jobId, handle);
             executions.abandonAll();
+            ledger.closeEvents();
         }
     }
 
@@ -179,6 +179,7 @@ public final class Runner {
             StepExecutions.Awaited awaited = executions.await(nextWait());
             if (awaited instanceof StepExecutions.Awaited.Done d) {
                 apply(d);
+                ledger.events().attemptEnded(d.index(), ledger.step(d.index()), d.outcome());
             } else if (awaited instanceof StepExecutions.Awaited.Abandoned a) {
                 a.indexes().forEach(this::abandoned);
             }
@@ -214,6 +215,7 @@ public final class Runner {
                             + " times (its runner lost the lease while running it: the process died or stalled; limit "
                             + services.maxInterruptions() + "); failing the job as a poison pill";
                     ledger.set(i, row.toBuilder().status(StepStatus.FAILED).error(why).build());
+                    ledger.events().poisonPill(def.key(), row.interruptions());
                     failure = Optional.of(why);
                     return toStart;
                 }
@@ -227,7 +229,7 @@ public final class Runner {
                     continue;
                 }
                 JobStep skipped = decision instanceof Reuse.Decision.Checkpoint c ? c.row() : ((Reuse.Decision.Cached) decision).row();
-                ledger.set(i, skipped);
+                ledger.reused(i, skipped);
                 inputs.reuse(def.key(), skipped.outputRefs());
                 done.add(i);
                 ledger.log(def.key(), row.attempts(), LogLevel.INFO, skipped.cachedFrom() == null
@@ -254,7 +256,7 @@ public final class Runner {
         ledger.set(i, row.toBuilder().status(StepStatus.RUNNING).attempts(attempt).inputHash(inputs.hashOf(i))
                 .startedAt(now).completedAt(null).error(null).skipReason(null).outputRefs(null).durationMs(0).cachedFrom(null)
                 .cacheable(def.cache())
-                .addAttempt(Attempt.started(attempt, now)).build());
+                .addAttempt(ledger.events().attemptStarted(i, row, attempt, now)).build());
         ledger.update(j -> j.currentStep(def.key()));
         ledger.log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");
     }
@@ -265,7 +267,7 @@ public final class Runner {
         DefaultStepContext ctx = new DefaultStepContext(services, handle, jobId, def, row, ledger.job().input(),
                 inputs.upstream(deps.get(i), recipe), Manifests.snapshotsOf(ledger.job()));
         boolean offThread = claim.stepsOffThread() || def.timeout().limit().isPresent() || recipe.isGraph();
-        executions.launch(i, def, impls.get(def.key()), ctx, offThread);
+        executions.launch(i, def, impls.get(def.key()), ctx, offThread, ledger.events());
     }
 
     /** What a step's outcome means: its row, its attempt record, and for the job: go on, retry or fail. */
@@ -286,7 +288,7 @@ public final class Runner {
             progress(def.key());
             return;
         }
-        String reason = reasonOf(outcome);
+        String reason = outcome.reason();
         JobStep failed = row.toBuilder().status(StepStatus.FAILED).error(reason).durationMs(d.durationMs()).completedAt(ended)
                 .lastAttempt(a -> a.ended(ended, outcome.recorded(), Optional.of(reason))).build();
         ledger.set(i, failed);
@@ -331,19 +333,6 @@ public final class Runner {
         if (failure.isEmpty()) {
             failure = Optional.of(why);
         }
-    }
-
-    private static String reasonOf(Outcome outcome) {
-        if (outcome instanceof Outcome.Failed f) {
-            return f.reason();
-        }
-        if (outcome instanceof Outcome.Fatal f) {
-            return f.reason();
-        }
-        if (outcome instanceof Outcome.TimedOut t) {
-            return t.error().getMessage();
-        }
-        return "cancelled while running";
     }
 
     /** The stop deadline passed: the step goes back to pending, unrecorded, and runs again later. */

@@ -9,6 +9,7 @@ import dev.stepwise.engine.api.StepTimeout;
 import dev.stepwise.engine.api.StepTimeoutException;
 import dev.stepwise.engine.api.Validator;
 import dev.stepwise.engine.api.ValidatorSpec;
+import dev.stepwise.engine.core.EngineListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -118,12 +119,17 @@ final class StepExecutions {
      * @param impl     its implementation
      * @param ctx      its context
      * @param offThread whether to run it on the step executor
+     * @param events    the run's engine events (the attempt's observers open their scopes on the step's thread)
      */
-    void launch(int index, StepDefinition def, Step impl, DefaultStepContext ctx, boolean offThread) {
+    void launch(int index, StepDefinition def, Step impl, DefaultStepContext ctx, boolean offThread, RunEvents events) {
         Execution e = new Execution(index, def.key(), def.timeout());
         running.put(index, e);
         Runnable body = () -> {
-            Outcome outcome = execute(impl, def, ctx);
+            Outcome outcome;
+            try (StepMdc mdc = StepMdc.set(jobId, events.recipe(), def.key(), ctx.attempt());
+                    EngineListener.Scope scope = events.executing(index)) {
+                outcome = execute(impl, def, ctx);
+            }
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.startNanos);
             if (!e.abandoned) {
                 completions.add(new Done(index, e.seq, outcome, ms));
