@@ -41,8 +41,9 @@ final class Prefill {
                         + " step_type, input_hash, status, output_refs, attempts, duration_ms, started_at, completed_at)"
                         + " VALUES (?, ?, ?, ?, 'work', ?, 'success', '{}', 1, 0, ?, ?)");
                 PreparedStatement log = c.prepareStatement("INSERT INTO job_logs (job_id, step_key, attempt, at, level,"
-                        + " message) VALUES (?, ?, ?, ?, 'info', ?)")) {
+                        + " message, cursor) VALUES (?, ?, ?, ?, 'info', ?, ?)")) {
             tx.execute("BEGIN IMMEDIATE");
+            cursor = 0;
             for (long j = 0; j < jobs; j++) {
                 long n = firstJob + j;
                 String id = String.format("00PREFILL%017d", n);
@@ -55,6 +56,7 @@ final class Prefill {
                 job.setLong(6, at);
                 job.setLong(7, at);
                 job.executeUpdate();
+                cursor = 0;
                 log(log, id, null, 0, at, "job created from recipe prefill@1");
                 log(log, id, null, 0, at, "run started by runner prefill (epoch 1)");
                 for (int k = 0; k < steps; k++) {
@@ -81,6 +83,8 @@ final class Prefill {
         return (firstJob + jobs) * steps;
     }
 
+    private static long cursor;
+
     private static void log(PreparedStatement log, String jobId, String stepKey, int attempt, long at, String message)
             throws SQLException {
         log.setString(1, jobId);
@@ -88,6 +92,7 @@ final class Prefill {
         log.setInt(3, attempt);
         log.setLong(4, at);
         log.setString(5, message);
+        log.setLong(6, ++cursor); // cursors increase within a job (schema V8)
         log.executeUpdate();
     }
 }

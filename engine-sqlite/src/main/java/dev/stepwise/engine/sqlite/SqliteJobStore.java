@@ -336,15 +336,30 @@ public final class SqliteJobStore implements JobStore {
                 tx -> tx.update(queries.get("request_cancel"), params) > 0);
     }
 
-    /** Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines. */
+    /**
+     * Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines;
+     * each job's new lines get the cursors after its greatest one (job_logs is clustered by job).
+     */
     private void insertLogs(Tx tx, List<LogEntry> logs) throws SQLException {
-        for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_INSERT) {
-            List<LogEntry> chunk = logs.subList(from, Math.min(logs.size(), from + LOG_ROWS_PER_INSERT));
-            if (chunk.size() == 1) {
-                tx.update(queries.get("insert_log"), Rows.log(chunk.get(0)));
-            } else {
-                tx.update(insertLogRows[chunk.size()], Rows.logs(chunk));
+        int from = 0;
+        while (from < logs.size()) {
+            String jobId = logs.get(from).jobId();
+            int to = from;
+            while (to < logs.size() && logs.get(to).jobId().equals(jobId)) {
+                to++;
             }
+            long last = tx.query(queries.get("select_last_log_cursor"), Params.of().set("jobId", jobId),
+                    rs -> rs.getLong("cursor")).get(0);
+            for (int at = from; at < to; at += LOG_ROWS_PER_INSERT) {
+                List<LogEntry> chunk = logs.subList(at, Math.min(to, at + LOG_ROWS_PER_INSERT));
+                long first = last + 1 + (at - from);
+                if (chunk.size() == 1) {
+                    tx.update(queries.get("insert_log"), Rows.log(chunk.get(0), first));
+                } else {
+                    tx.update(insertLogRows[chunk.size()], Rows.logs(chunk, first));
+                }
+            }
+            from = to;
         }
     }
 

@@ -178,9 +178,14 @@ SET input_hash    = :inputHash,
 WHERE id = :id
   AND job_id = :jobId
 
+-- A line's cursor is the job's greatest cursor + 1 (select_last_log_cursor, in the same
+-- transaction): job_logs is clustered by (job_id, cursor) since V8.
 -- name: insert_log
-INSERT INTO job_logs (job_id, step_key, attempt, at, level, message)
-VALUES (:jobId, :stepKey, :attempt, :at, :level, :message)
+INSERT INTO job_logs (job_id, cursor, step_key, attempt, at, level, message)
+VALUES (:jobId, :cursor, :stepKey, :attempt, :at, :level, :message)
+
+-- name: select_last_log_cursor
+SELECT COALESCE(MAX(cursor), 0) AS cursor FROM job_logs WHERE job_id = :jobId
 
 -- name: renew_lease
 UPDATE jobs

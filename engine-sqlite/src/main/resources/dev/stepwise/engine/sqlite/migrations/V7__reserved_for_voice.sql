@@ -1,0 +1,3 @@
+-- Stepwise SQLite schema, version 7: reserved for issue "narration" (the voice document kind),
+-- which is developed on another branch. This placeholder keeps the numbering without gaps on
+-- the branch of issue 15 (whose migration is version 8); the merge replaces it with the real V7.
