@@ -66,7 +66,11 @@ final class ProcessWorkers {
             for (Process p : children) {
                 p.destroyForcibly();
             }
-            Bench.deleteTree(dir);
+            if (System.getenv("STEPWISE_BENCH_KEEP") == null) {
+                Bench.deleteTree(dir);
+            } else {
+                Bench.progress("kept %s", dir);
+            }
         }
     }
 
@@ -76,17 +80,38 @@ final class ProcessWorkers {
         Path dir = Path.of(args[2]);
         Synchronous sync = Synchronous.valueOf(args[3]);
         int steps = Integer.parseInt(args[4]);
+        warmUp(dir, sync, steps);
         try (SqliteJobStore store = SqliteJobStore.builder(db).synchronous(sync).build();
                 JobEngine engine = Bench.engine(store, steps, RunListener.NONE, ctx -> JsonNodeFactory.instance.objectNode())) {
             Files.createFile(dir.resolve("ready-" + ProcessHandle.current().pid()));
             awaitFiles(dir, "go", 1);
+            long t0 = System.nanoTime();
             try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(20)))) {
                 while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
                     Thread.sleep(20);
                 }
+                System.out.printf("worker JVM %d: %d jobs in %.2f s%n", ProcessHandle.current().pid(), w.jobsRun(),
+                        (System.nanoTime() - t0) / 1e9);
             }
         }
         System.exit(0);
+    }
+
+    /** The JIT compiles the worker's path on a file of its own before the timed run. */
+    private static void warmUp(Path dir, Synchronous sync, int steps) throws Exception {
+        Path own = Files.createTempDirectory(dir, "warm-");
+        try (SqliteJobStore store = SqliteJobStore.builder(own.resolve("warm.db")).synchronous(sync).build();
+                JobEngine engine = Bench.engine(store, steps, RunListener.NONE, ctx -> JsonNodeFactory.instance.objectNode())) {
+            JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            for (int j = 0; j < 300; j++) {
+                engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
+            }
+            try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(20)))) {
+                while (w.jobsRun() < 300) {
+                    Thread.sleep(5);
+                }
+            }
+        }
     }
 
     private static Process start(Path log, String... args) throws IOException {

@@ -14,6 +14,16 @@ COMMIT
 -- name: rollback
 ROLLBACK
 
+-- Group commit (Writer.inGroup): each write of a group inside its own savepoint.
+-- name: savepoint_write
+SAVEPOINT write
+
+-- name: rollback_to_write
+ROLLBACK TO write
+
+-- name: release_write
+RELEASE write
+
 -- name: wal_checkpoint_passive
 PRAGMA wal_checkpoint(PASSIVE)
 
