@@ -42,6 +42,9 @@ final class Prefill {
                         + " VALUES (?, ?, ?, ?, 'work', ?, 'success', '{}', 1, 0, ?, ?)");
                 PreparedStatement log = c.prepareStatement("INSERT INTO job_logs (job_id, step_key, attempt, at, level,"
                         + " message, cursor) VALUES (?, ?, ?, ?, 'info', ?, ?)")) {
+            try (var rs = tx.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'job_logs'")) {
+                perJobCursor = rs.next() && rs.getString(1).toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID");
+            }
             tx.execute("BEGIN IMMEDIATE");
             cursor = 0;
             for (long j = 0; j < jobs; j++) {
@@ -84,6 +87,7 @@ final class Prefill {
     }
 
     private static long cursor;
+    private static boolean perJobCursor;
 
     private static void log(PreparedStatement log, String jobId, String stepKey, int attempt, long at, String message)
             throws SQLException {
@@ -92,7 +96,11 @@ final class Prefill {
         log.setInt(3, attempt);
         log.setLong(4, at);
         log.setString(5, message);
-        log.setLong(6, ++cursor); // cursors increase within a job (schema V8)
+        if (perJobCursor) {
+            log.setLong(6, ++cursor); // schema V8: job_logs clustered by (job_id, cursor), cursors increase within a job
+        } else {
+            log.setNull(6, java.sql.Types.INTEGER); // before V8: the rowid
+        }
         log.executeUpdate();
     }
 }
