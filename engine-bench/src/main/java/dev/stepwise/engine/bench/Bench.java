@@ -62,6 +62,8 @@ public final class Bench {
             "dashboard", "dashboard-logs", "artifacts");
 
     private final boolean quick;
+    /** {@code --jobs J}: J x 5 (and J/10 x 50) instead of 2000 x 5 and 200 x 50 in the throughput and workers rows. */
+    private static int jobsOverride;
     private final int reps;
     private final List<Synchronous> syncs;
     private final Clock clock;
@@ -92,6 +94,7 @@ public final class Bench {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--jobs" -> jobsOverride = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = Set.of(args[++i].split(","));
                 case "--sync" -> syncs = switch (args[++i]) {
@@ -101,7 +104,7 @@ public final class Bench {
                 };
                 case "-h", "--help" -> {
                     System.out.println("usage: java -jar stepwise-bench.jar [--quick] [--reps N] [--out FILE]"
-                            + " [--only " + String.join(",", WORKLOADS) + "] [--sync normal|full|both]");
+                            + " [--jobs J] [--only " + String.join(",", WORKLOADS) + "] [--sync normal|full|both]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
@@ -170,6 +173,9 @@ public final class Bench {
     // ------------------------------------------------------------------------------ workloads
 
     private int[][] shapes() {
+        if (jobsOverride > 0) {
+            return new int[][] {{jobsOverride, 5}, {Math.max(1, jobsOverride / 10), 50}};
+        }
         return quick ? new int[][] {{200, 5}, {20, 50}} : new int[][] {{2000, 5}, {200, 50}};
     }
 
@@ -224,7 +230,7 @@ public final class Bench {
      * per repetition, with the floor of the same moment.
      */
     private void workers() throws Exception {
-        int jobs = quick ? 200 : 2000;
+        int jobs = jobsOverride > 0 ? jobsOverride : quick ? 200 : 2000;
         int steps = 5;
         String[] configs = {"1 thread", "2 threads", "4 threads", "1 process", "2 processes", "4 processes"};
         for (Synchronous sync : syncs) {
