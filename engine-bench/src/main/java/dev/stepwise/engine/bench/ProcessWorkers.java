@@ -103,11 +103,11 @@ final class ProcessWorkers {
         try (SqliteJobStore store = SqliteJobStore.builder(own.resolve("warm.db")).synchronous(sync).build();
                 JobEngine engine = Bench.engine(store, steps, RunListener.NONE, ctx -> JsonNodeFactory.instance.objectNode())) {
             JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
-            for (int j = 0; j < 300; j++) {
+            for (int j = 0; j < 100; j++) {
                 engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
             }
             try (Workers w = engine.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(20)))) {
-                while (w.jobsRun() < 300) {
+                while (w.jobsRun() < 100) {
                     Thread.sleep(5);
                 }
             }
