@@ -5,9 +5,11 @@ import java.util.Objects;
 
 /**
  * One persisted log line of a job. Logs are append-only; {@link #cursor()} grows with every
- * entry of a store, so a poller asks for the entries after the last cursor it saw.
+ * entry of the job, so a poller asks for the job's entries after the last cursor it saw
+ * ({@link JobStore#findLogs}). Cursors of different jobs are not comparable: a store may number
+ * each job's lines on its own (the SQLite store does since its schema version 8).
  *
- * @param cursor   position in the store's log, assigned on insert (0 before it is stored)
+ * @param cursor   position in the job's log, assigned on insert (0 before it is stored)
  * @param jobId    the job
  * @param stepKey  the step that logged it, or null for a job-level line
  * @param attempt  the step's attempt number (0 for a job-level line)

@@ -63,6 +63,8 @@ public final class Bench {
             "dashboard", "dashboard-logs", "artifacts", "observe");
 
     private final boolean quick;
+    /** {@code --jobs J}: J x 5 (and J/10 x 50) instead of 2000 x 5 and 200 x 50 in the throughput and workers rows. */
+    private static int jobsOverride;
     private final int reps;
     private final List<Synchronous> syncs;
     private final Clock clock;
@@ -76,6 +78,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals(ProcessWorkers.CHILD)) {
+            ProcessWorkers.child(args); // one worker JVM of the "worker JVMs on one file" rows
+            return;
+        }
         if (List.of(args).contains("--store")) {
             PgBench.main(args); // --store postgres: the PostgreSQL rows (docs/benchmarks.md)
             return;
@@ -89,6 +95,7 @@ public final class Bench {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--jobs" -> jobsOverride = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = Set.of(args[++i].split(","));
                 case "--observe" -> only = Set.of("observe"); // issue 14: observation on vs off
@@ -99,7 +106,7 @@ public final class Bench {
                 };
                 case "-h", "--help" -> {
                     System.out.println("usage: java -jar stepwise-bench.jar [--quick] [--reps N] [--out FILE]"
-                            + " [--only " + String.join(",", WORKLOADS) + "] [--observe] [--sync normal|full|both]");
+                            + " [--jobs J] [--only " + String.join(",", WORKLOADS) + "] [--observe] [--sync normal|full|both]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
@@ -171,6 +178,9 @@ public final class Bench {
     // ------------------------------------------------------------------------------ workloads
 
     private int[][] shapes() {
+        if (jobsOverride > 0) {
+            return new int[][] {{jobsOverride, 5}, {Math.max(1, jobsOverride / 10), 50}};
+        }
         return quick ? new int[][] {{200, 5}, {20, 50}} : new int[][] {{2000, 5}, {200, 50}};
     }
 
@@ -179,6 +189,7 @@ public final class Bench {
         progress("warm-up");
         int scale = quick ? 4 : 1;
         engineRep(Synchronous.NORMAL, 600 / scale, 5);
+        createAndRunRep(Synchronous.NORMAL, 600 / scale, 5);
         engineRep(Synchronous.NORMAL, 40 / scale, 50);
         floorRep(Synchronous.NORMAL, 600 / scale, 5);
     }
@@ -188,58 +199,113 @@ public final class Bench {
             for (int[] shape : shapes()) {
                 int jobs = shape[0];
                 int steps = shape[1];
+                List<Double> paid = new ArrayList<>();
                 List<Double> engine = new ArrayList<>();
                 List<Double> floor = new ArrayList<>();
                 for (int r = 0; r < reps; r++) {
-                    // Interleaved, so that a noisy neighbour hurts both alike.
+                    // Interleaved, so that a noisy neighbour hurts all alike.
+                    paid.add(createAndRunRep(sync, jobs, steps));
                     engine.add(engineRep(sync, jobs, steps));
                     floor.add(floorRep(sync, jobs, steps));
-                    progress("throughput %s %dx%d rep %d: engine %.0f steps/s, floor %.0f steps/s", name(sync), jobs, steps,
-                            r + 1, jobs * steps / engine.get(r), jobs * steps / floor.get(r));
+                    progress("throughput %s %dx%d rep %d: createJob+run %.0f steps/s, run alone %.0f steps/s, floor %.0f steps/s",
+                            name(sync), jobs, steps, r + 1, jobs * steps / paid.get(r), jobs * steps / engine.get(r),
+                            jobs * steps / floor.get(r));
                 }
+                List<Double> paidSteps = rate(paid, jobs * steps);
                 List<Double> engineSteps = rate(engine, jobs * steps);
                 List<Double> floorSteps = rate(floor, jobs * steps);
-                double ratio = Stats.median(engineSteps) / Stats.median(floorSteps);
+                double floorMedian = Stats.median(floorSteps);
                 String shapeText = jobs + " x " + steps;
-                row("throughput: engine, run(jobId), 1 thread", sync, shapeText, "steps/s", engineSteps, "%.0f",
-                        String.format(Locale.ROOT, "%.2f x floor", ratio));
-                row("throughput: engine, run(jobId), 1 thread", sync, shapeText, "jobs/s", rate(engine, jobs), "%.0f", "");
+                row("throughput: createJob + run(jobId), 1 thread", sync, shapeText, "steps/s", paidSteps, "%.0f",
+                        String.format(Locale.ROOT, "%.2f x floor", Stats.median(paidSteps) / floorMedian));
+                row("throughput: createJob + run(jobId), 1 thread", sync, shapeText, "jobs/s", rate(paid, jobs), "%.0f", "");
+                row("throughput: run(jobId) alone (creation not timed)", sync, shapeText, "steps/s", engineSteps, "%.0f",
+                        String.format(Locale.ROOT, "%.2f x floor", Stats.median(engineSteps) / floorMedian));
+                row("throughput: run(jobId) alone (creation not timed)", sync, shapeText, "jobs/s", rate(engine, jobs), "%.0f",
+                        "");
                 row("floor: plain JDBC, 1 tx per step", sync, shapeText, "steps/s", floorSteps, "%.0f", "1.00 x floor");
             }
         }
     }
 
     /**
-     * Throughput through the workers: J jobs of S no-op steps submitted first (not timed), then
-     * 1 or 2 workers started on one engine; timed from start until all J have run.
+     * Throughput through the workers, what a user pays: J jobs of S no-op steps submitted
+     * ({@code engine.submit}, timed), then N worker threads on one engine, or N worker JVMs of
+     * one worker each on the same file, timed until all J have run. Configurations interleaved
+     * per repetition, with the floor of the same moment.
      */
     private void workers() throws Exception {
-        int jobs = quick ? 200 : 2000;
+        int jobs = jobsOverride > 0 ? jobsOverride : quick ? 200 : 2000;
         int steps = 5;
+        String[] configs = {"1 thread", "2 threads", "4 threads", "1 process", "2 processes", "4 processes"};
         for (Synchronous sync : syncs) {
-            double oneWorker = 0;
-            for (int count : new int[] {1, 2}) {
-                List<Double> seconds = new ArrayList<>();
-                for (int r = 0; r < reps; r++) {
-                    seconds.add(workersRep(sync, jobs, steps, count));
-                    progress("workers %s %dx%d, %d worker(s) rep %d: %.0f steps/s", name(sync), jobs, steps, count, r + 1,
-                            jobs * steps / seconds.get(r));
+            List<List<Double>> secs = new ArrayList<>();
+            for (int c = 0; c < configs.length; c++) {
+                secs.add(new ArrayList<>());
+            }
+            List<Double> floor = new ArrayList<>();
+            List<Double> alone = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                floor.add(floorRep(sync, jobs, steps));
+                alone.add(workersRep(sync, jobs, steps, 1));
+                for (int c = 0; c < configs.length; c++) {
+                    int n = Integer.parseInt(configs[c].substring(0, 1));
+                    double s = configs[c].contains("thread") ? submitAndWorkersRep(sync, jobs, steps, n)
+                            : ProcessWorkers.run(sync, jobs, steps, n);
+                    secs.get(c).add(s);
+                    progress("workers %s %dx%d, submit + %s rep %d: %.0f steps/s (floor %.0f)", name(sync), jobs, steps,
+                            configs[c], r + 1, jobs * steps / s, jobs * steps / floor.get(r));
                 }
-                List<Double> stepRate = rate(seconds, jobs * steps);
+            }
+            String shape = jobs + " x " + steps;
+            List<Double> floorSteps = rate(floor, jobs * steps);
+            double floorMedian = Stats.median(floorSteps);
+            row("floor: plain JDBC, 1 tx per step (same moments)", sync, shape, "steps/s", floorSteps, "%.0f", "1.00 x floor");
+            List<Double> aloneSteps = rate(alone, jobs * steps);
+            row("throughput: 1 worker thread alone (submit not timed)", sync, shape, "steps/s", aloneSteps, "%.0f",
+                    f("%.2f x floor", Stats.median(aloneSteps) / floorMedian));
+            double oneThread = 0;
+            double oneProcess = 0;
+            for (int c = 0; c < configs.length; c++) {
+                List<Double> stepRate = rate(secs.get(c), jobs * steps);
                 double median = Stats.median(stepRate);
-                String note = count == 1 ? "" : String.format(Locale.ROOT, "%.2f x 1 worker", median / oneWorker);
-                if (count == 1) {
-                    oneWorker = median;
+                String note = f("%.2f x floor", median / floorMedian);
+                if (c == 0) {
+                    oneThread = median;
+                } else if (c < 3) {
+                    note += f("; %.2f x 1 thread", median / oneThread);
+                } else if (c == 3) {
+                    oneProcess = median;
+                    note += f("; %.2f x 1 thread", median / oneThread);
+                } else {
+                    note += f("; %.2f x 1 process", median / oneProcess);
                 }
-                row("throughput: workers, " + count + (count == 1 ? " worker" : " workers"), sync, jobs + " x " + steps,
-                        "steps/s", stepRate, "%.0f", note);
-                row("throughput: workers, " + count + (count == 1 ? " worker" : " workers"), sync, jobs + " x " + steps,
-                        "jobs/s", rate(seconds, jobs), "%.0f", "");
+                String what = configs[c].contains("thread") ? "throughput: submit + workers, " + configs[c].replace("thread", "worker thread")
+                        : "throughput: submit + worker JVMs on one file, " + configs[c];
+                row(what, sync, shape, "steps/s", stepRate, "%.0f", note);
+                row(what, sync, shape, "jobs/s", rate(secs.get(c), jobs), "%.0f", "");
             }
         }
     }
 
-    private static double workersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+    /** Seconds to submit J jobs and run them with {@code count} worker threads on one engine. */
+    private static double submitAndWorkersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+        Path dir = Files.createTempDirectory("stepwise-bench-");
+        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+            JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            long t0 = System.nanoTime();
+            for (int j = 0; j < jobs; j++) {
+                engine.submit("bench-s" + steps, input, SubmitOptions.defaults());
+            }
+            double submitted = (System.nanoTime() - t0) / 1e9;
+            return submitted + timedWorkers(engine, jobs, count);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    static double workersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
         return workersRep(sync, jobs, steps, count, (engine, ids) -> () -> { });
     }
 
@@ -283,6 +349,22 @@ public final class Bench {
                 throw new IllegalStateException(left.size() + " jobs did not complete, e.g. " + left.get(0));
             }
             return elapsed;
+        }
+    }
+
+    /** Seconds to create and run J jobs of S no-op steps, one after the other, on this thread. */
+    private static double createAndRunRep(Synchronous sync, int jobs, int steps) throws IOException {
+        Path dir = Files.createTempDirectory("stepwise-bench-");
+        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+                JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
+            JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
+            long t0 = System.nanoTime();
+            for (int j = 0; j < jobs; j++) {
+                check(engine.run(engine.createJob("bench-s" + steps, input).id()));
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            deleteTree(dir);
         }
     }
 

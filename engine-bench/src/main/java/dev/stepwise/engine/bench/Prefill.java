@@ -41,8 +41,12 @@ final class Prefill {
                         + " step_type, input_hash, status, output_refs, attempts, duration_ms, started_at, completed_at)"
                         + " VALUES (?, ?, ?, ?, 'work', ?, 'success', '{}', 1, 0, ?, ?)");
                 PreparedStatement log = c.prepareStatement("INSERT INTO job_logs (job_id, step_key, attempt, at, level,"
-                        + " message) VALUES (?, ?, ?, ?, 'info', ?)")) {
+                        + " message, cursor) VALUES (?, ?, ?, ?, 'info', ?, ?)")) {
+            try (var rs = tx.executeQuery("SELECT sql FROM sqlite_master WHERE name = 'job_logs'")) {
+                perJobCursor = rs.next() && rs.getString(1).toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID");
+            }
             tx.execute("BEGIN IMMEDIATE");
+            cursor = 0;
             for (long j = 0; j < jobs; j++) {
                 long n = firstJob + j;
                 String id = String.format("00PREFILL%017d", n);
@@ -55,6 +59,7 @@ final class Prefill {
                 job.setLong(6, at);
                 job.setLong(7, at);
                 job.executeUpdate();
+                cursor = 0;
                 log(log, id, null, 0, at, "job created from recipe prefill@1");
                 log(log, id, null, 0, at, "run started by runner prefill (epoch 1)");
                 for (int k = 0; k < steps; k++) {
@@ -81,6 +86,9 @@ final class Prefill {
         return (firstJob + jobs) * steps;
     }
 
+    private static long cursor;
+    private static boolean perJobCursor;
+
     private static void log(PreparedStatement log, String jobId, String stepKey, int attempt, long at, String message)
             throws SQLException {
         log.setString(1, jobId);
@@ -88,6 +96,11 @@ final class Prefill {
         log.setInt(3, attempt);
         log.setLong(4, at);
         log.setString(5, message);
+        if (perJobCursor) {
+            log.setLong(6, ++cursor); // schema V8: job_logs clustered by (job_id, cursor), cursors increase within a job
+        } else {
+            log.setNull(6, java.sql.Types.INTEGER); // before V8: the rowid
+        }
         log.executeUpdate();
     }
 }

@@ -59,6 +59,13 @@ import tools.jackson.databind.JsonNode;
  *       (with a short growing backoff, for up to {@link Builder#busyTimeout}) when the database
  *       is busy or locked, so "database is locked" does not escape under normal contention.</li>
  *   <li>Reads use a small HikariCP pool ({@code stepwise-sqlite-read}), never the writer.</li>
+ *   <li><b>Group commit</b> (default on, {@link Builder#groupCommit(boolean)}): step-boundary
+ *       writes ({@link #write}) of several threads that arrive while another is committing are
+ *       committed together in one transaction, each in its own savepoint: a write whose guard
+ *       does not hold (or that fails otherwise) is undone alone and only its caller gets the
+ *       exception; every caller returns only after the transaction holding its write
+ *       committed, so a checkpoint is durable before anything depends on it. At
+ *       {@code synchronous=FULL} a group shares one fsync.</li>
  *   <li>Every {@link Builder#walCheckpointEvery} commits, a passive WAL checkpoint keeps the
  *       WAL file from growing without bound.</li>
  *   <li>{@link Builder#build()} applies the schema migrations this library ships and refuses a
@@ -90,6 +97,8 @@ public final class SqliteJobStore implements JobStore {
     public static final int DEFAULT_READ_POOL_SIZE = 4;
     /** Default of {@link Builder#walCheckpointEvery(int)}: every 1000 commits. */
     public static final int DEFAULT_WAL_CHECKPOINT_EVERY = 1000;
+    /** Default of {@link Builder#groupCommit(boolean)}: on. */
+    public static final boolean DEFAULT_GROUP_COMMIT = true;
     /** Name of the HikariCP pool of read connections (visible in its logs and metrics). */
     public static final String READ_POOL_NAME = "stepwise-sqlite-read";
 
@@ -289,7 +298,7 @@ public final class SqliteJobStore implements JobStore {
         }
         boolean narrow = stillRunning;
         String what = "write of job " + job.id();
-        writer.inTransaction(what, tx -> {
+        writer.inGroup(what, tx -> {
             // Narrowest first: a boundary that keeps the lease, then one that moves it, then the whole row
             // (which also decides whether the guard holds).
             if ((!narrow || (tx.update(queries.get("update_job_running_same_lease"), params) == 0
@@ -336,15 +345,30 @@ public final class SqliteJobStore implements JobStore {
                 tx -> tx.update(queries.get("request_cancel"), params) > 0);
     }
 
-    /** Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines. */
+    /**
+     * Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines;
+     * each job's new lines get the cursors after its greatest one (job_logs is clustered by job).
+     */
     private void insertLogs(Tx tx, List<LogEntry> logs) throws SQLException {
-        for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_INSERT) {
-            List<LogEntry> chunk = logs.subList(from, Math.min(logs.size(), from + LOG_ROWS_PER_INSERT));
-            if (chunk.size() == 1) {
-                tx.update(queries.get("insert_log"), Rows.log(chunk.get(0)));
-            } else {
-                tx.update(insertLogRows[chunk.size()], Rows.logs(chunk));
+        int from = 0;
+        while (from < logs.size()) {
+            String jobId = logs.get(from).jobId();
+            int to = from;
+            while (to < logs.size() && logs.get(to).jobId().equals(jobId)) {
+                to++;
             }
+            long last = tx.query(queries.get("select_last_log_cursor"), Params.of().set("jobId", jobId),
+                    rs -> rs.getLong("cursor")).get(0);
+            for (int at = from; at < to; at += LOG_ROWS_PER_INSERT) {
+                List<LogEntry> chunk = logs.subList(at, Math.min(to, at + LOG_ROWS_PER_INSERT));
+                long first = last + 1 + (at - from);
+                if (chunk.size() == 1) {
+                    tx.update(queries.get("insert_log"), Rows.log(chunk.get(0), first));
+                } else {
+                    tx.update(insertLogRows[chunk.size()], Rows.logs(chunk, first));
+                }
+            }
+            from = to;
         }
     }
 
@@ -603,6 +627,7 @@ public final class SqliteJobStore implements JobStore {
         private Synchronous synchronous = DEFAULT_SYNCHRONOUS;
         private int readPoolSize = DEFAULT_READ_POOL_SIZE;
         private int walCheckpointEvery = DEFAULT_WAL_CHECKPOINT_EVERY;
+        private boolean groupCommit = DEFAULT_GROUP_COMMIT;
         private Consumer<JobWrite> beforeCommit;
         private Clock clock = Clock.systemUTC();
 
@@ -675,6 +700,22 @@ public final class SqliteJobStore implements JobStore {
         }
 
         /**
+         * Group commit of step-boundary writes (issue 15). On (the default,
+         * {@link #DEFAULT_GROUP_COMMIT}): boundaries of several runners (worker threads) that
+         * arrive while another write commits are committed together in one transaction, each in
+         * its own savepoint, so one that fails (a lost lease, a store error) fails alone; each
+         * runner continues only after the transaction holding its boundary committed. Off: one
+         * transaction per write, as before. A single runner commits alone either way.
+         *
+         * @param on whether to group
+         * @return this
+         */
+        public Builder groupCommit(boolean on) {
+            this.groupCommit = on;
+            return this;
+        }
+
+        /**
          * The time source of the store's own timestamps (when a schema migration was applied;
          * every job and log time comes from the engine). Default: the system UTC clock.
          *
@@ -743,7 +784,7 @@ public final class SqliteJobStore implements JobStore {
                     throw new StoreException("database " + database + " runs in journal mode " + journalMode
                             + ", not WAL; use a file on a local file system (not :memory: or a network share)");
                 }
-                writer = new Writer(writerConnection, queries, busyTimeout, walCheckpointEvery);
+                writer = new Writer(writerConnection, queries, busyTimeout, walCheckpointEvery, groupCommit);
                 int version = migrator.migrate(writer, database);
                 if (file != null) {
                     pool = new HikariDataSource(poolConfig(readSource));

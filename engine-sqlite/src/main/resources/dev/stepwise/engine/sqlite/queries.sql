@@ -14,6 +14,16 @@ COMMIT
 -- name: rollback
 ROLLBACK
 
+-- Group commit (Writer.inGroup): each write of a group inside its own savepoint.
+-- name: savepoint_write
+SAVEPOINT write
+
+-- name: rollback_to_write
+ROLLBACK TO write
+
+-- name: release_write
+RELEASE write
+
 -- name: wal_checkpoint_passive
 PRAGMA wal_checkpoint(PASSIVE)
 
@@ -178,9 +188,14 @@ SET input_hash    = :inputHash,
 WHERE id = :id
   AND job_id = :jobId
 
+-- A line's cursor is the job's greatest cursor + 1 (select_last_log_cursor, in the same
+-- transaction): job_logs is clustered by (job_id, cursor) since V8.
 -- name: insert_log
-INSERT INTO job_logs (job_id, step_key, attempt, at, level, message)
-VALUES (:jobId, :stepKey, :attempt, :at, :level, :message)
+INSERT INTO job_logs (job_id, cursor, step_key, attempt, at, level, message)
+VALUES (:jobId, :cursor, :stepKey, :attempt, :at, :level, :message)
+
+-- name: select_last_log_cursor
+SELECT COALESCE(MAX(cursor), 0) AS cursor FROM job_logs WHERE job_id = :jobId
 
 -- name: renew_lease
 UPDATE jobs

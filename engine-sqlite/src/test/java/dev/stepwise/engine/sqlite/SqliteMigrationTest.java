@@ -52,16 +52,16 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents", "write_path"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
         List<String> indexes = column(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        assertEquals(List.of("job_logs_by_job", "job_steps_cache", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_lease",
-                "jobs_by_recipe_status", "jobs_by_status", "jobs_claim"), indexes);
+        assertEquals(List.of("job_steps_cache", "jobs_by_created", "jobs_by_idempotency_key", "jobs_by_status", "jobs_claim"),
+                indexes);
         assertV3Columns(file);
-        assertV4LogCursor(file);
+        assertV8LogTable(file);
         List<String> triggers = column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
         assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"), triggers);
     }
@@ -77,16 +77,19 @@ class SqliteMigrationTest {
         assertEquals(List.of("idempotency_key"), column(file, "SELECT name FROM pragma_index_info('jobs_by_idempotency_key')"));
         assertEquals(List.of("status 0", "priority 1", "run_at 0", "id 0"), column(file,
                 "SELECT name || ' ' || \"desc\" FROM pragma_index_xinfo('jobs_claim') WHERE key = 1 ORDER BY seqno"));
-        assertEquals(List.of("recipe_slug", "status"),
-                column(file, "SELECT name FROM pragma_index_info('jobs_by_recipe_status') ORDER BY seqno"));
     }
 
-    /** Schema version 4: job_logs.cursor is the rowid without AUTOINCREMENT (no sqlite_sequence writes). */
-    private static void assertV4LogCursor(Path file) throws SQLException {
+    /**
+     * Schema version 8: job_logs is clustered by (job_id, cursor) without a rowid and has no other
+     * index; jobs has no index that no query needs (issue 15).
+     */
+    private static void assertV8LogTable(Path file) throws SQLException {
         String ddl = column(file, "SELECT sql FROM sqlite_master WHERE name = 'job_logs'").get(0);
-        assertTrue(ddl.contains("cursor   INTEGER PRIMARY KEY,"), ddl);
-        assertTrue(!ddl.toUpperCase(java.util.Locale.ROOT).contains("AUTOINCREMENT"), ddl);
-        assertEquals(List.of("job_id", "cursor"), column(file, "SELECT name FROM pragma_index_info('job_logs_by_job') ORDER BY seqno"));
+        assertTrue(ddl.contains("PRIMARY KEY (job_id, cursor)") && ddl.contains("WITHOUT ROWID"), ddl);
+        // The primary key is the table's only index.
+        assertEquals(List.of("pk"), column(file, "SELECT origin FROM pragma_index_list('job_logs')"));
+        assertEquals(List.of(), column(file, "SELECT name FROM sqlite_master WHERE name IN ('jobs_by_lease',"
+                + " 'jobs_by_recipe_status', 'job_logs_by_job')"));
     }
 
     /** Every schema version this library ships except the latest: each must upgrade. */
@@ -145,7 +148,7 @@ class SqliteMigrationTest {
             assertEquals(List.of(41L, 42L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
         }
         assertV3Columns(file);
-        assertV4LogCursor(file);
+        assertV8LogTable(file);
         assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"),
                 column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"));
         // Step rows of the older version read back with no attempts recorded, and take new ones.
@@ -207,7 +210,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -222,7 +225,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 7"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 8"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

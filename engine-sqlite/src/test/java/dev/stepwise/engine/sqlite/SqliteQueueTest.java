@@ -373,8 +373,10 @@ class SqliteQueueTest extends SqliteFileTest {
                 assertFalse(text.contains("TEMP B-TREE"), text);
 
                 String countPlan = String.join("\n", plan(c, queries.get("select_running_counts"), counts));
-                assertTrue(countPlan.contains("USING COVERING INDEX jobs_by_recipe_status (recipe_slug=? AND status=?)"),
-                        countPlan);
+                // Since V8 (issue 15) the running jobs are found through the status prefix of an index
+                // (few rows), not an index of their own that every claim and final write rewrote.
+                assertTrue(countPlan.contains("USING INDEX jobs_claim (status=?)")
+                        || countPlan.contains("USING INDEX jobs_by_status (status=?)"), countPlan);
                 assertFalse(countPlan.contains("SCAN jobs"), countPlan);
 
                 String keyPlan = String.join("\n", plan(c, queries.get("select_job_by_idempotency_key"),

@@ -108,9 +108,10 @@ public final class Rows {
      * @param e a log line (its cursor is ignored: the table assigns it)
      * @return its columns
      */
-    public static Params log(LogEntry e) {
+    public static Params log(LogEntry e, long cursor) {
         return Params.of()
                 .set("jobId", e.jobId())
+                .set("cursor", cursor)
                 .set("stepKey", e.stepKey())
                 .set("attempt", e.attempt())
                 .set("at", e.at())
@@ -146,14 +147,16 @@ public final class Rows {
     }
 
     /**
-     * @param logs log lines (their cursors are ignored: the table assigns them)
+     * @param logs        log lines of one job (their cursors are ignored)
+     * @param firstCursor the cursor of the first; the others follow it
      * @return the columns of each, named as {@link #insertLogs(NamedSql, int)} expects
      */
-    public static Params logs(java.util.List<LogEntry> logs) {
+    public static Params logs(java.util.List<LogEntry> logs, long firstCursor) {
         Params out = Params.of();
         for (int i = 0; i < logs.size(); i++) {
             LogEntry e = logs.get(i);
             out.set("jobId_" + i, e.jobId())
+                    .set("cursor_" + i, firstCursor + i)
                     .set("stepKey_" + i, e.stepKey())
                     .set("attempt_" + i, e.attempt())
                     .set("at_" + i, e.at())
