@@ -1,0 +1,156 @@
+package dev.stepwise.engine.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.postgres.internal.Migrator;
+import dev.stepwise.engine.postgres.internal.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Schema migrations of the PostgreSQL store: a schema that an older Stepwise left at version 1,
+ * holding a job, is brought to the latest version on open and the job still reads back and
+ * runs; a schema newer than this library is refused with an error naming both versions, and
+ * the refused open changes nothing.
+ */
+class PostgresMigrationTest {
+    private static final PgSchemas SCHEMAS = new PgSchemas(PostgresMigrationTest.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String QUERIES = "/dev/stepwise/engine/postgres/queries.sql";
+    private static final String MIGRATIONS = "/dev/stepwise/engine/postgres/migrations/";
+    /** The columns of version 1's tables: what an older Stepwise wrote. */
+    private static final String V1_JOB_COLUMNS = "id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,"
+            + " progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner, lease_expires_at,"
+            + " epoch, cancel_requested, run_at, priority, idempotency_key, write_token";
+    private static final String V1_STEP_COLUMNS = "id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,"
+            + " attempts, duration_ms, started_at, completed_at, error, skip_reason, interruptions, attempt_log";
+    private static final String V1_DOCUMENT_COLUMNS = "kind, key, version, content_hash, content, created_at";
+
+    @AfterAll
+    static void dropSchemas() throws Exception {
+        SCHEMAS.dropAll();
+    }
+
+    private static JobEngine engine(PostgresJobStore store) {
+        return JobEngine.builder(store).recoverOnStart(false)
+                .step("upper", ctx -> JSON.createObjectNode().put("text", ctx.input().path("text").asString().toUpperCase()))
+                .recipe(Recipe.builder("shout").step("a", "upper").step("b", "upper").build())
+                .build();
+    }
+
+    private static int latestVersion(String schema) {
+        return Migrator.load(SqlFile.load(QUERIES, schema), schema).latestVersion();
+    }
+
+    @Test
+    void aSchemaAtVersionOneIsMigratedAndItsJobStillRuns() throws Exception {
+        // A pending job as the engine writes it, copied into a schema built by hand at version 1
+        // in version 1's columns (as an older Stepwise left it).
+        String v1 = SCHEMAS.newSchema();
+        Job job;
+        List<JobStep> steps;
+        try (PostgresJobStore source = SCHEMAS.openStore(); JobEngine engine = engine(source)) {
+            job = engine.createJob("shout", JSON.createObjectNode().put("text", "hello"));
+            steps = source.findSteps(job.id());
+            createAtVersionOne(v1);
+            try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
+                String from = "\"" + source.schema() + "\"";
+                String to = "\"" + v1 + "\"";
+                s.execute("INSERT INTO " + to + ".documents (" + V1_DOCUMENT_COLUMNS + ") SELECT " + V1_DOCUMENT_COLUMNS
+                        + " FROM " + from + ".documents ORDER BY kind, key, version");
+                s.execute("INSERT INTO " + to + ".jobs (" + V1_JOB_COLUMNS + ") SELECT " + V1_JOB_COLUMNS + " FROM " + from + ".jobs");
+                s.execute("INSERT INTO " + to + ".job_steps (" + V1_STEP_COLUMNS + ") SELECT " + V1_STEP_COLUMNS + " FROM " + from
+                        + ".job_steps");
+            }
+        }
+        assertEquals(List.of("1"), column("SELECT version FROM \"" + v1 + "\".schema_version"));
+        assertEquals(JobStatus.PENDING, job.status());
+
+        try (PostgresJobStore store = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build(); JobEngine engine = engine(store)) {
+            List<String> expected = IntStream.rangeClosed(1, latestVersion(v1)).mapToObj(Integer::toString).toList();
+            assertEquals(expected, column("SELECT version FROM \"" + v1 + "\".schema_version ORDER BY version"));
+            assertEquals(job, store.findJob(job.id()).orElseThrow(), "the job reads back as it was written");
+            assertEquals(steps, store.findSteps(job.id()), "its steps read back as they were written");
+
+            Job done = engine.run(job.id());
+            assertEquals(JobStatus.COMPLETED, done.status());
+            assertEquals(List.of(StepStatus.SUCCESS, StepStatus.SUCCESS),
+                    store.findSteps(job.id()).stream().map(JobStep::status).toList());
+            assertEquals("HELLO", store.findSteps(job.id()).get(0).outputRefs().path("text").asString());
+        }
+        // Opening again applies nothing.
+        try (PostgresJobStore again = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build()) {
+            assertEquals(latestVersion(v1), column("SELECT version FROM \"" + v1 + "\".schema_version").size());
+        }
+    }
+
+    @Test
+    void aSchemaNewerThanTheLibraryIsRefusedNamingBothVersions() throws Exception {
+        String schema;
+        try (PostgresJobStore store = SCHEMAS.openStore()) {
+            schema = store.schema();
+        }
+        int latest = latestVersion(schema);
+        int newer = latest + 7;
+        try (Connection c = PgSchemas.admin();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO \"" + schema + "\".schema_version (version, description) VALUES (?, 'from the future')")) {
+            ps.setInt(1, newer);
+            ps.executeUpdate();
+        }
+        List<String> before = column("SELECT version || ' ' || description FROM \"" + schema + "\".schema_version ORDER BY version");
+
+        StoreException e = assertThrows(StoreException.class, () -> PostgresJobStore.builder(PgSchemas.URL).schema(schema).build());
+        assertTrue(e.getMessage().contains("has version " + newer), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to " + latest), e.getMessage());
+        assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
+        assertTrue(e.getMessage().contains(schema), e.getMessage());
+        assertEquals(before, column("SELECT version || ' ' || description FROM \"" + schema + "\".schema_version ORDER BY version"),
+                "the refused open changed nothing");
+        assertFalse(before.isEmpty());
+    }
+
+    /** Creates the schema as version 1's migration left it: its script, and its row in schema_version. */
+    private static void createAtVersionOne(String schema) throws SQLException {
+        SqlFile queries = SqlFile.load(QUERIES, schema);
+        String first = SqlFile.read(MIGRATIONS + "index.txt").lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst().orElseThrow();
+        assertEquals("V1__init.sql", first);
+        try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
+            s.execute(queries.get("create_schema").sql());
+            s.execute(queries.get("create_schema_version").sql());
+            for (String statement : SqlFile.splitStatements(SqlFile.withSchema(SqlFile.read(MIGRATIONS + first), schema))) {
+                s.execute(statement);
+            }
+            s.execute("INSERT INTO " + SqlFile.withSchema("{schema}", schema) + ".schema_version (version, description) VALUES (1, 'init')");
+        }
+    }
+
+    private static List<String> column(String sql) throws SQLException {
+        try (Connection c = PgSchemas.admin(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+}
