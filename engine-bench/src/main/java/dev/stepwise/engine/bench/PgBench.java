@@ -49,6 +49,8 @@ public final class PgBench {
     private final int jobs;
     private final int reps;
     private final List<String[]> rows = new ArrayList<>();
+    /** Transactions and WAL syncs per step of each workers run, printed after the table. */
+    private final List<String> perStep = new ArrayList<>();
     private int schemas;
 
     private PgBench(String url, int jobs, int reps) {
@@ -93,6 +95,7 @@ public final class PgBench {
         }
         String table = bench.table();
         System.out.print(table);
+        bench.perStep.forEach(line -> System.out.println("  " + line));
         Bench.progress("done in %.0f s", (System.nanoTime() - t0) / 1e9);
         if (out != null) {
             Files.writeString(out, "# stepwise-bench " + String.join(" ", args) + "\n" + table);
@@ -209,6 +212,7 @@ public final class PgBench {
                 children.add(start(dir.resolve("child-" + i + ".log"), "child", url, schema, dir.toString(), "500"));
             }
             awaitFiles(dir, "ready-", n);
+            long[] before = commitsAndSyncs();
             long t0 = System.nanoTime();
             Files.createFile(dir.resolve("go"));
             for (Process p : children) {
@@ -218,6 +222,11 @@ public final class PgBench {
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
+            Thread.sleep(1_500); // the children's backends report their statistics as they exit
+            long[] after = commitsAndSyncs();
+            double steps = (double) jobs * STEPS;
+            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions and %.2f WAL syncs per step", n,
+                    (after[0] - before[0]) / steps, (after[1] - before[1]) / steps));
             try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build()) {
                 long done = store.findJobs(new JobQuery(Set.of(JobStatus.COMPLETED), jobs + 1)).size();
                 if (done != jobs) {
@@ -227,6 +236,22 @@ public final class PgBench {
             return (double) jobs * STEPS / secs;
         } finally {
             drop(schema);
+        }
+    }
+
+    /**
+     * @return {@code pg_stat_database.xact_commit} of this database (every transaction, reads
+     *         included; exact only when nothing else uses the database: give the bench one with
+     *         {@code --url}) and {@code pg_stat_wal.wal_sync} (the whole cluster: an upper bound)
+     */
+    private long[] commitsAndSyncs() throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_clear_snapshot()");
+            try (ResultSet rs = s.executeQuery("SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),"
+                    + " (SELECT wal_sync FROM pg_stat_wal)")) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
         }
     }
 

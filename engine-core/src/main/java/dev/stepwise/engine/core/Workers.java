@@ -2,6 +2,7 @@ package dev.stepwise.engine.core;
 
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
@@ -105,6 +106,10 @@ public final class Workers implements AutoCloseable {
             Job end = runner.run();
             jobsRun.incrementAndGet();
             LOG.debug("worker ran job {}: {}", job.id(), end.status());
+        } catch (LeaseLostException fenced) {
+            // Expected after an outage longer than the lease: the runner already logged one warning
+            // and wrote nothing; the job's new owner carries on. Not an error, no stack trace.
+            LOG.info("worker left job {} to its new owner: {}", job.id(), fenced.getMessage());
         } finally {
             running.remove(runner.handle());
         }

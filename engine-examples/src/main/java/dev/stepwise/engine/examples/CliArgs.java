@@ -34,8 +34,8 @@ final class CliArgs {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static final List<String> VALUED = List.of("--db", "--input", "--version", "--priority", "--run-at", "--key",
-            "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token", "--older-than", "--out", "--index",
+    private static final List<String> VALUED = List.of("--db", "--artifacts", "--input", "--version", "--priority", "--run-at",
+            "--key", "--workers", "--poll", "--grace", "--limit", "--port", "--bind", "--token", "--older-than", "--out", "--index",
             "--metrics-port");
     private static final List<String> SUBMIT_ONLY = List.of("--priority", "--run-at", "--key");
     private static final List<String> WORKER_ONLY = List.of("--workers", "--poll", "--grace", "--limit", "--exit-when-idle",
@@ -44,6 +44,8 @@ final class CliArgs {
     private static final List<String> ARTIFACT_ONLY = List.of("--out", "--index");
 
     Database db = new Database.SqliteFile(StepwiseCli.DEFAULT_DB);
+    /** {@code --artifacts DIR}: the artifact root, applied to {@link #db} once every option is read. */
+    Path artifacts;
     String command;
     String input;
     Integer version;
@@ -103,6 +105,9 @@ final class CliArgs {
             } else {
                 a.operands.add(arg);
             }
+        }
+        if (a.artifacts != null) {
+            a.db = a.db.withArtifacts(a.artifacts);
         }
         return a;
     }
@@ -189,6 +194,11 @@ final class CliArgs {
         }
         if (name.equals("--db")) {
             db = Database.parse(value);
+        } else if (name.equals("--artifacts")) {
+            if (artifacts != null) {
+                throw new UsageException("--artifacts given twice");
+            }
+            artifacts = path(name, value);
         } else if (name.equals("--version")) {
             if (version != null) {
                 throw new UsageException("--version given twice");

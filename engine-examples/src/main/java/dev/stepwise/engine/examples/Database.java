@@ -49,6 +49,22 @@ sealed interface Database {
     /** @return where it is, for messages (without a password) */
     String describe();
 
+    /**
+     * @return where the CLI keeps artifacts: {@code <db file>-artifacts/} beside a SQLite file,
+     *         {@value StepwiseCli#PG_ARTIFACT_DIR}/ in the working directory for PostgreSQL, or the
+     *         {@code --artifacts} folder
+     */
+    Path artifactRoot();
+
+    /**
+     * @param dir the {@code --artifacts} folder
+     * @return this database, its artifacts kept in {@code dir}
+     */
+    default Database withArtifacts(Path dir) {
+        Database db = this instanceof WithArtifacts w ? w.db() : this;
+        return new WithArtifacts(db, dir.toAbsolutePath().normalize());
+    }
+
     /** @param file the SQLite file */
     record SqliteFile(Path file) implements Database {
         @Override
@@ -70,6 +86,12 @@ sealed interface Database {
         public String describe() {
             return file.toAbsolutePath().normalize().toString();
         }
+
+        @Override
+        public Path artifactRoot() {
+            Path f = file.toAbsolutePath().normalize();
+            return f.resolveSibling(f.getFileName() + "-artifacts");
+        }
     }
 
     /** @param url {@code postgresql://user@host:port/db} or a JDBC URL */
@@ -90,8 +112,46 @@ sealed interface Database {
         }
 
         @Override
+        public Path artifactRoot() {
+            return folder().resolve(StepwiseCli.PG_ARTIFACT_DIR);
+        }
+
+        @Override
         public String describe() {
             return url.replaceAll("(://[^:/@]*):[^@/]*@", "$1:***@").replaceAll("password=[^&]*", "password=***");
+        }
+    }
+
+    /**
+     * A database whose artifacts the CLI keeps in a folder given with {@code --artifacts}.
+     *
+     * @param db  the database
+     * @param dir the artifact root (absolute)
+     */
+    record WithArtifacts(Database db, Path dir) implements Database {
+        @Override
+        public JobStore open(Clock clock) {
+            return db.open(clock);
+        }
+
+        @Override
+        public boolean exists() {
+            return db.exists();
+        }
+
+        @Override
+        public Path folder() {
+            return db.folder();
+        }
+
+        @Override
+        public String describe() {
+            return db.describe();
+        }
+
+        @Override
+        public Path artifactRoot() {
+            return dir;
         }
     }
 }

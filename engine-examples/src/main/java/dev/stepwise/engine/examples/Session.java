@@ -2,6 +2,7 @@ package dev.stepwise.engine.examples;
 
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.core.EngineListener;
+import dev.stepwise.engine.core.FileArtifactStore;
 import dev.stepwise.engine.core.FileManifestWriter;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.JobEngineBuilder;
@@ -16,7 +17,8 @@ import java.util.function.Function;
 
 /**
  * An open database and the CLI's engine on it: the example steps registered, the bundled
- * recipes and config seeded, manifests written beside the database. Closing closes both.
+ * recipes and config seeded, manifests written beside the database, artifacts under
+ * {@link Database#artifactRoot()}. Closing closes both.
  *
  * @param store  the store (SQLite or PostgreSQL)
  * @param engine the engine on it
@@ -67,6 +69,7 @@ record Session(JobStore store, JobEngine engine) implements AutoCloseable {
                     .clock(clock)
                     .listener(listener.apply(store))
                     .manifestWriter(new FileManifestWriter(dir.resolve(StepwiseCli.MANIFEST_DIR)))
+                    .artifacts(FileArtifactStore.at(db.artifactRoot()))
                     // Only 'resume' recovers orphaned jobs, so that reading commands never change a job
                     // (they may seed a bundled recipe or prompt the database does not hold yet).
                     .recoverOnStart(false);

@@ -22,7 +22,7 @@ import java.time.Clock;
  * {@link Catalog}.
  *
  * <pre>
- * stepwise [--db PATH] run RECIPE [--version N] [--input JSON|@FILE]
+ * stepwise [--db PATH] [--artifacts DIR] run RECIPE [--version N] [--input JSON|@FILE]
  * stepwise [--db PATH] submit RECIPE [--version N] --input JSON|@FILE [--priority N] [--run-at ISO-INSTANT|+DURATION] [--key KEY]
  * stepwise [--db PATH] worker [--workers N] [--poll MS] [--grace SECONDS] [--limit SLUG=N ...] [--exit-when-idle]
  *                               [--dashboard [--port N] [--bind ADDR] [--token T]]
@@ -56,11 +56,17 @@ public final class StepwiseCli {
     public static final Path DEFAULT_DB = Path.of("stepwise.db");
     /** Folder (next to the database) that receives one {@code <jobId>/manifest.json} per job. */
     public static final String MANIFEST_DIR = "stepwise-manifests";
+    /**
+     * Folder (in the working directory) of the artifacts with a PostgreSQL {@code --db} and no
+     * {@code --artifacts}: every CLI process started in one folder finds them (with workers on
+     * several machines, give {@code --artifacts} a folder they share).
+     */
+    public static final String PG_ARTIFACT_DIR = "stepwise-artifacts";
     /** Folder (next to the database) that receives wordcount reports when the input has no {@code out}. */
     public static final String REPORT_DIR = "stepwise-reports";
 
     static final String USAGE = """
-            usage: stepwise [--db PATH] COMMAND [ARGS]
+            usage: stepwise [--db PATH] [--artifacts DIR] COMMAND [ARGS]
               run RECIPE [--version N] [--input JSON|@FILE]
                                                create a job on the latest (or the named) version of a recipe
                                                and run it; prints its id, then a summary
@@ -101,7 +107,10 @@ public final class StepwiseCli {
                                                stepwise-manifests/ and reports to stepwise-reports/ beside it,
                                                artifacts to <db file>-artifacts/
               --db postgresql://USER@HOST:PORT/DB  a PostgreSQL database instead (or a jdbc:postgresql: URL),
-                                               shared by workers on several machines; manifests go to ./
+                                               shared by workers on several machines; manifests, reports and
+                                               artifacts (stepwise-artifacts/) go to the working directory
+              --artifacts DIR                  keep artifacts in DIR instead (with workers on several
+                                               machines: a folder they all mount)
             exit codes: 0 completed, 1 failed, 2 bad usage or input, 3 cancelled""";
 
     private static final String COMMANDS = "run, submit, worker, dashboard, list, status, logs, manifest, cancel, retry, resume, recipes, config, artifacts, artifact";

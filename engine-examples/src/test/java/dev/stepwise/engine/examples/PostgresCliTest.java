@@ -1,5 +1,6 @@
 package dev.stepwise.engine.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,9 +24,13 @@ class PostgresCliTest {
     Path dir;
 
     private String jobId;
+    private boolean artifactDirExisted = Files.exists(Path.of(StepwiseCli.PG_ARTIFACT_DIR));
 
     @AfterEach
     void dropSchemaAndOutputs() throws Exception {
+        if (!artifactDirExisted) {
+            deleteTree(Path.of(StepwiseCli.PG_ARTIFACT_DIR));
+        }
         // With a PostgreSQL --db the CLI writes manifests and reports under the working directory.
         if (jobId != null) {
             deleteTree(Path.of(StepwiseCli.MANIFEST_DIR, jobId));
@@ -86,5 +91,44 @@ class PostgresCliTest {
             assertTrue(rs.next(), "the job is in the schema named by the URL");
             assertEquals("completed", rs.getString(1));
         }
+    }
+
+    @Test
+    @Timeout(600) // hang guard only: a few seconds
+    void aStepsArtifactIsFoundByTheNextInvocationInTheWorkingDirectoryOrTheArtifactsFolder() throws Exception {
+        Path text = dir.resolve("input.txt");
+        Files.writeString(text, "The cat and the hat.\n");
+        String input = "{\"file\": \"" + text.toString().replace("\\", "\\\\") + "\"}";
+        Cli.Result ran = run("run", "wordcount", "--input", input);
+        assertEquals(0, ran.code(), ran::toString);
+        jobId = ran.out().get(0).strip();
+        byte[] report = Files.readAllBytes(Path.of(StepwiseCli.REPORT_DIR, "wordcount-" + jobId + ".md"));
+
+        // A new invocation, as from another shell in the same folder: the default root is ./stepwise-artifacts.
+        Cli.Result fetched = run("artifact", jobId, "report");
+        assertEquals(0, fetched.code(), fetched::toString);
+        assertArrayEquals(report, fetched.stdoutBytes(), "the report kept as an artifact, byte for byte");
+        try (var files = Files.walk(Path.of(StepwiseCli.PG_ARTIFACT_DIR))) {
+            assertTrue(files.anyMatch(Files::isRegularFile), "the artifact is under ./" + StepwiseCli.PG_ARTIFACT_DIR);
+        }
+
+        // --artifacts DIR: both invocations must name it; one that does not looks in the default and misses it.
+        Path shared = dir.resolve("shared-artifacts");
+        Cli.Result other = run("--artifacts", shared.toString(), "run", "wordcount", "--input", input);
+        assertEquals(0, other.code(), other::toString);
+        String otherJob = other.out().get(0).strip();
+        Path out = dir.resolve("copy.md");
+        Cli.Result copied = run("--artifacts", shared.toString(), "artifact", otherJob, "report", "--out", out.toString());
+        assertEquals(0, copied.code(), copied::toString);
+        assertArrayEquals(Files.readAllBytes(Path.of(StepwiseCli.REPORT_DIR, "wordcount-" + otherJob + ".md")), Files.readAllBytes(out));
+        Cli.Result elsewhere = run("artifact", otherJob, "report");
+        assertEquals(StepwiseCli.EXIT_FAILED, elsewhere.code(), elsewhere::toString);
+        assertTrue(elsewhere.err().get(0).startsWith("error:"), elsewhere::toString);
+        deleteTree(Path.of(StepwiseCli.MANIFEST_DIR, otherJob));
+        Files.deleteIfExists(Path.of(StepwiseCli.REPORT_DIR, "wordcount-" + otherJob + ".md"));
+
+        Cli.Result twice = run("--artifacts", shared.toString(), "--artifacts", shared.toString(), "list");
+        assertEquals(StepwiseCli.EXIT_USAGE, twice.code(), twice::toString);
+        assertEquals(java.util.List.of("error: --artifacts given twice"), twice.err());
     }
 }

@@ -175,9 +175,10 @@ public final class PostgresJobStore implements JobStore {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code INSERT ... ON CONFLICT (idempotency_key) DO NOTHING}: of several processes
-     * inserting one key at once, one inserts and the others wait for its commit and return its
-     * job. A pending job sends {@code NOTIFY} at commit.
+     * <p>One statement ({@code insert_job_all}: the job, its step rows, its log lines and the
+     * notification), its own transaction. {@code INSERT ... ON CONFLICT (idempotency_key) DO
+     * NOTHING}: of several processes inserting one key at once, one inserts and the others wait
+     * for its commit and return its job. A pending job sends {@code NOTIFY} at commit.
      */
     @Override
     public Job insertJob(Job job, List<JobStep> steps, List<LogEntry> logs) {
@@ -191,9 +192,9 @@ public final class PostgresJobStore implements JobStore {
         }
         String what = "insert of job " + job.id();
         String token = nextToken();
-        Params insert = rows.job(job).set("writeToken", token);
-        Params byId = Params.of().set("id", job.id());
-        return tx.write(what, (c, again) -> {
+        Params insert = rows.job(job).set("writeToken", token).set("steps", Codec.steps(stepRows))
+                .set("logs", Codec.logs(logLines)).set("channel", channel);
+        return tx.statement(what, (c, again) -> {
             if (again) {
                 Optional<Job> mine = selectOne(c, "select_job_by_write_token", Params.of().set("id", job.id())
                         .set("writeToken", token));
@@ -201,25 +202,20 @@ public final class PostgresJobStore implements JobStore {
                     return mine.get();
                 }
             }
-            int inserted;
+            Optional<Job> inserted;
             try {
-                inserted = Transactions.update(c, queries.get("insert_job"), insert);
+                inserted = selectOne(c, "insert_job_all", insert);
             } catch (SQLException e) {
                 if (Transactions.isUniqueViolation(e)) {
                     throw new StoreException(what + " failed: a job with this id already exists in " + database, e);
                 }
                 throw e;
             }
-            if (inserted == 0) {
-                return selectOne(c, "select_job_by_idempotency_key", Params.of().set("idempotencyKey", job.idempotencyKey()))
-                        .orElseThrow(() -> new StoreException(what + " failed: its idempotency key conflicted, but no job has it"));
+            if (inserted.isPresent()) {
+                return inserted.get();
             }
-            Transactions.batch(c, queries.get("insert_step"), stepRows.stream().map(Rows::step).toList());
-            insertLogs(c, logLines);
-            if (job.status() == JobStatus.PENDING) {
-                notifyWork(c, job.runAt());
-            }
-            return selectOne(c, "select_job", byId).orElseThrow();
+            return selectOne(c, "select_job_by_idempotency_key", Params.of().set("idempotencyKey", job.idempotencyKey()))
+                    .orElseThrow(() -> new StoreException(what + " failed: its idempotency key conflicted, but no job has it"));
         });
     }
 
@@ -254,7 +250,7 @@ public final class PostgresJobStore implements JobStore {
         Params claim = Params.of().set("owner", owner).set("now", clock.toDatabase(now)).set("engineNow", now)
                 .set("leaseExpiresAt", clock.toDatabase(leaseExpiresAt)).set("limits", limitsJson).set("writeToken", token);
         Params locks = Params.of().set("lockPrefix", lockPrefix + "recipe:").set("limits", limitsJson);
-        return tx.write("claim by " + owner, (c, again) -> {
+        Transactions.Work<Optional<Job>> work = (c, again) -> {
             if (again) {
                 Optional<Job> mine = selectOne(c, "select_claimed_by_write_token", Params.of().set("owner", owner)
                         .set("writeToken", token));
@@ -266,14 +262,19 @@ public final class PostgresJobStore implements JobStore {
                 Transactions.query(c, queries.get("lock_recipe_limits"), locks, rs -> null);
             }
             return selectOne(c, "claim_next", claim);
-        });
+        };
+        // Without limits the claim is one statement: its own transaction, one round trip.
+        return limits.isEmpty() ? tx.statement("claim by " + owner, work) : tx.write("claim by " + owner, work);
     }
 
     /**
      * {@inheritDoc}
      *
-     * <p>A job written {@code pending} (handed back for a retry or by a graceful stop, or
-     * recovered) sends {@code NOTIFY} at commit, with how long until its run-at.
+     * <p>One statement ({@code write_job}: the guarded job update, the step rows, the log lines
+     * and the notification as data-modifying CTEs), run as its own transaction: one round trip
+     * and one commit per step boundary. A job written {@code pending} (handed back for a retry or
+     * by a graceful stop, or recovered) sends {@code NOTIFY} at commit, with how long until its
+     * run-at.
      */
     @Override
     public void write(JobWrite write) {
@@ -300,27 +301,29 @@ public final class PostgresJobStore implements JobStore {
         } else {
             throw new IllegalArgumentException("unknown guard " + guard);
         }
-        List<Params> stepRows = write.steps().stream().map(Rows::step).toList();
+        params.set("steps", Codec.steps(write.steps()))
+                .set("stepCount", (long) write.steps().size())
+                .set("logs", Codec.logs(write.logs()))
+                .set("notify", job.status() == JobStatus.PENDING)
+                .set("channel", channel);
         String what = "write of job " + job.id();
-        tx.write(what, (c, again) -> {
+        tx.statement(what, (c, again) -> {
             if (again && selectOne(c, "select_job_by_write_token", Params.of().set("id", job.id()).set("writeToken", token))
                     .isPresent()) {
                 return null; // committed before the connection broke
             }
-            if (Transactions.update(c, queries.get("update_job"), params) == 0) {
-                throw new WriteConflictException(job.id(), guard);
-            }
-            int[] changed = Transactions.batch(c, queries.get("update_step"), stepRows);
-            for (int i = 0; i < changed.length; i++) {
-                if (changed[i] == 0) {
-                    JobStep s = write.steps().get(i);
-                    throw new StoreException(what + " failed: step row " + s.id() + " (" + s.stepKey()
-                            + ") does not exist; step rows are created by insertJob");
+            long written;
+            try {
+                written = Transactions.query(c, queries.get("write_job"), params, rs -> rs.getLong("jobs")).get(0);
+            } catch (SQLException e) {
+                if ("22012".equals(e.getSQLState())) {
+                    throw new StoreException(what + " failed: one of its step rows " + write.steps().stream()
+                            .map(JobStep::id).toList() + " does not exist; step rows are created by insertJob", e);
                 }
+                throw e;
             }
-            insertLogs(c, write.logs());
-            if (job.status() == JobStatus.PENDING) {
-                notifyWork(c, job.runAt());
+            if (written == 0) {
+                throw new WriteConflictException(job.id(), guard);
             }
             return null;
         });
@@ -362,11 +365,6 @@ public final class PostgresJobStore implements JobStore {
 
     private void insertLogs(Connection c, List<LogEntry> logs) throws SQLException {
         Transactions.batch(c, queries.get("insert_log"), logs.stream().map(Rows::log).toList());
-    }
-
-    private void notifyWork(Connection c, Instant runAt) throws SQLException {
-        Transactions.query(c, queries.get("notify_work"), Params.of().set("channel", channel)
-                .set("runAt", clock.toDatabase(runAt)), rs -> null);
     }
 
     private Optional<Job> selectOne(Connection c, String query, Params params) throws SQLException {

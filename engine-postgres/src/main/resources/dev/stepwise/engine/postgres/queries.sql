@@ -33,79 +33,135 @@ SELECT clock_timestamp() AS now
 
 -- ---------------------------------------------------------------- writes
 
--- Does nothing when another job has the idempotency key (the store then reads that job). A
--- concurrent insert of the same key waits for the first to commit, then does nothing.
--- name: insert_job
-INSERT INTO {schema}.jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,
-                           progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at,
-                           lease_owner, lease_expires_at, epoch, cancel_requested, run_at, priority,
-                           idempotency_key, write_token)
-VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep,
-        :progress, :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt,
-        :leaseOwner, :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority,
-        :idempotencyKey, :writeToken)
-ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+-- A new job in ONE statement (its own transaction, one round trip): the job row (nothing when
+-- another job has the idempotency key: then no row comes back and the store reads that job),
+-- its step rows (:steps, Codec#steps), its log lines (:logs, Codec#logs) and, for a pending job,
+-- pg_notify at commit. Returns the inserted job row. The step and log rows' foreign keys are
+-- checked at the end of the statement, when the job row exists.
+-- name: insert_job_all
+WITH j AS (
+    INSERT INTO {schema}.jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,
+                               progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at,
+                               lease_owner, lease_expires_at, epoch, cancel_requested, run_at, priority,
+                               idempotency_key, write_token)
+    VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep,
+            :progress, :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt,
+            :leaseOwner, :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority,
+            :idempotencyKey, :writeToken)
+    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING *
+), s AS (
+    INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,
+                                    attempts, duration_ms, started_at, completed_at, error, skip_reason,
+                                    interruptions, attempt_log, cached_from, cacheable)
+    SELECT v.id, v.job_id, v.step_key, v.step_order, v.step_type, v.input_hash, v.status, v.output_refs,
+           v.attempts, v.duration_ms, v.started_at, v.completed_at, v.error, v.skip_reason,
+           v.interruptions, v.attempt_log, v.cached_from, v.cacheable
+    FROM json_to_recordset(CAST(:steps AS json)) AS v(id text, job_id text, step_key text, step_order integer,
+         step_type text, input_hash text, status text, output_refs text, attempts integer, duration_ms bigint,
+         started_at timestamptz, completed_at timestamptz, error text, skip_reason text, interruptions integer,
+         attempt_log text, cached_from text, cacheable boolean)
+    WHERE EXISTS (SELECT 1 FROM j)
+    RETURNING 1
+), l AS (
+    INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
+    SELECT v.job_id, v.step_key, v.attempt, v.at, v.level, v.message
+    FROM ROWS FROM (json_to_recordset(CAST(:logs AS json)) AS (job_id text, step_key text, attempt integer,
+         at timestamptz, level text, message text)) WITH ORDINALITY AS v(job_id, step_key, attempt, at, level, message, n)
+    WHERE EXISTS (SELECT 1 FROM j)
+    ORDER BY v.n
+    RETURNING 1
+), n AS (
+    SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.run_at - now())) * 1000)) AS bigint)::text)
+    FROM j
+    WHERE j.status = 'pending'
+)
+SELECT j.*, (SELECT count(*) FROM s) AS inserted_steps, (SELECT count(*) FROM l) AS inserted_logs,
+       (SELECT count(*) FROM n) AS notified
+FROM j
 
--- The whole row except the input and the idempotency key (set on insert only, never changed),
--- the manifest (only if :writeManifest) and the cancel flag (only cleared, if :clearCancel),
--- if the guard holds. :guardEpoch is the epoch read before the write; the new row may carry
--- another (a claim increments it). Under READ COMMITTED a concurrent update of the row makes
--- this statement wait and then test its WHERE again on the new row: a compare-and-set.
--- name: update_job
-UPDATE {schema}.jobs
-SET recipe_id        = :recipeId,
-    recipe_slug      = :recipeSlug,
-    recipe_version   = :recipeVersion,
-    status           = :status,
-    current_step     = :currentStep,
-    progress         = :progress,
-    last_error       = :lastError,
-    duration_ms      = :durationMs,
-    created_at       = :createdAt,
-    updated_at       = :updatedAt,
-    started_at       = :startedAt,
-    finished_at      = :finishedAt,
-    lease_owner      = :leaseOwner,
-    lease_expires_at = :leaseExpiresAt,
-    epoch            = :epoch,
-    run_at           = :runAt,
-    priority         = :priority,
-    write_token      = :writeToken,
-    manifest         = CASE WHEN CAST(:writeManifest AS boolean) THEN CAST(:manifest AS text) ELSE manifest END,
-    cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END
-WHERE id = :id
-  AND epoch = :guardEpoch
-  AND (   (CAST(:guardKind AS text) = 'owner' AND status = 'running' AND lease_owner = CAST(:guardOwner AS text))
-       OR (CAST(:guardKind AS text) = 'claimable'
-           AND (status = 'pending'
-                OR (status = 'running' AND lease_expires_at <= CAST(:guardNow AS timestamptz))))
-       OR (CAST(:guardKind AS text) = 'status' AND status = CAST(:guardStatus AS text)))
-
--- name: update_step
-UPDATE {schema}.job_steps
-SET input_hash    = :inputHash,
-    status        = :status,
-    output_refs   = :outputRefs,
-    attempts      = :attempts,
-    duration_ms   = :durationMs,
-    started_at    = :startedAt,
-    completed_at  = :completedAt,
-    error         = :error,
-    skip_reason   = :skipReason,
-    interruptions = :interruptions,
-    attempt_log   = :attemptLog,
-    cached_from   = :cachedFrom,
-    cacheable     = :cacheable
-WHERE id = :id
-  AND job_id = :jobId
-
--- name: insert_step
-INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,
-                                attempts, duration_ms, started_at, completed_at, error, skip_reason,
-                                interruptions, attempt_log, cached_from, cacheable)
-VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs,
-        :attempts, :durationMs, :startedAt, :completedAt, :error, :skipReason,
-        :interruptions, :attemptLog, :cachedFrom, :cacheable)
+-- A whole write of a running job in ONE statement, so one round trip and (run outside an
+-- explicit transaction) one implicit transaction: the guarded job update, the
+-- step rows (:steps, a JSON array as Codec#steps writes it), the log lines (:logs, Codec#logs,
+-- inserted in order after the job row is locked) and, when :notify, pg_notify at commit. The
+-- steps, logs and notification depend on the job update (EXISTS (SELECT 1 FROM j)): when the
+-- guard fails nothing is written and jobs = 0. If a step row is missing (a bug: insertJob
+-- creates them), steps_ok divides by zero, and that error (22012) rolls the whole statement back.
+-- The job update sets the whole row except the input and the idempotency key (set on insert
+-- only), the manifest (only if :writeManifest) and the cancel flag (only cleared, if
+-- :clearCancel), if the guard holds. :guardEpoch is the epoch read before the write; the new row
+-- may carry another (a claim increments it). Under READ COMMITTED a concurrent update of the row
+-- makes it wait and then test its WHERE again on the new row: a compare-and-set.
+-- name: write_job
+WITH j AS (
+    UPDATE {schema}.jobs
+    SET recipe_id        = :recipeId,
+        recipe_slug      = :recipeSlug,
+        recipe_version   = :recipeVersion,
+        status           = :status,
+        current_step     = :currentStep,
+        progress         = :progress,
+        last_error       = :lastError,
+        duration_ms      = :durationMs,
+        created_at       = :createdAt,
+        updated_at       = :updatedAt,
+        started_at       = :startedAt,
+        finished_at      = :finishedAt,
+        lease_owner      = :leaseOwner,
+        lease_expires_at = :leaseExpiresAt,
+        epoch            = :epoch,
+        run_at           = :runAt,
+        priority         = :priority,
+        write_token      = :writeToken,
+        manifest         = CASE WHEN CAST(:writeManifest AS boolean) THEN CAST(:manifest AS text) ELSE manifest END,
+        cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END
+    WHERE id = :id
+      AND epoch = :guardEpoch
+      AND (   (CAST(:guardKind AS text) = 'owner' AND status = 'running' AND lease_owner = CAST(:guardOwner AS text))
+           OR (CAST(:guardKind AS text) = 'claimable'
+               AND (status = 'pending'
+                    OR (status = 'running' AND lease_expires_at <= CAST(:guardNow AS timestamptz))))
+           OR (CAST(:guardKind AS text) = 'status' AND status = CAST(:guardStatus AS text)))
+    RETURNING id, run_at
+), s AS (
+    UPDATE {schema}.job_steps t
+    SET input_hash    = v.input_hash,
+        status        = v.status,
+        output_refs   = v.output_refs,
+        attempts      = v.attempts,
+        duration_ms   = v.duration_ms,
+        started_at    = v.started_at,
+        completed_at  = v.completed_at,
+        error         = v.error,
+        skip_reason   = v.skip_reason,
+        interruptions = v.interruptions,
+        attempt_log   = v.attempt_log,
+        cached_from   = v.cached_from,
+        cacheable     = v.cacheable
+    FROM json_to_recordset(CAST(:steps AS json)) AS v(id text, input_hash text, status text, output_refs text,
+         attempts integer, duration_ms bigint, started_at timestamptz, completed_at timestamptz, error text,
+         skip_reason text, interruptions integer, attempt_log text, cached_from text, cacheable boolean)
+    WHERE t.id = v.id
+      AND t.job_id = :id
+      AND EXISTS (SELECT 1 FROM j)
+    RETURNING t.id
+), l AS (
+    INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
+    SELECT v.job_id, v.step_key, v.attempt, v.at, v.level, v.message
+    FROM ROWS FROM (json_to_recordset(CAST(:logs AS json)) AS (job_id text, step_key text, attempt integer,
+         at timestamptz, level text, message text)) WITH ORDINALITY AS v(job_id, step_key, attempt, at, level, message, n)
+    WHERE EXISTS (SELECT 1 FROM j)
+    ORDER BY v.n
+    RETURNING 1
+), n AS (
+    SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.run_at - now())) * 1000)) AS bigint)::text)
+    FROM j
+    WHERE CAST(:notify AS boolean)
+)
+SELECT (SELECT count(*) FROM j) AS jobs,
+       (SELECT 1 / CAST(count(*) = CAST(:stepCount AS bigint) OR NOT EXISTS (SELECT 1 FROM j) AS integer) FROM s) AS steps_ok,
+       (SELECT count(*) FROM l) AS logs,
+       (SELECT count(*) FROM n) AS notified
 
 -- name: insert_log
 INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
@@ -164,13 +220,6 @@ WHERE id = (
     LIMIT 1
     FOR UPDATE SKIP LOCKED)
 RETURNING *
-
--- Wakes idle workers of every process listening on the channel, at commit (a rolled-back
--- transaction notifies nobody). The payload is how many ms until the job is due on the
--- database's clock (0 if due now), so listeners can wake at a retry's time.
--- name: notify_work
-SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (CAST(:runAt AS timestamptz) - now())) * 1000))
-                               AS bigint)::text) AS notified
 
 -- name: insert_document
 INSERT INTO {schema}.documents (kind, key, version, content_hash, content, created_at)

@@ -1,91 +1,156 @@
 package dev.stepwise.engine.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stepwise.engine.api.DocumentKind;
-import dev.stepwise.engine.api.VersionedDocument;
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.StoreException;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.postgres.internal.Migrator;
 import dev.stepwise.engine.postgres.internal.SqlFile;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A schema written by an earlier Stepwise is upgraded on open and keeps its documents. */
+/**
+ * Schema migrations of the PostgreSQL store: a schema that an older Stepwise left at version 1,
+ * holding a job, is brought to the latest version on open and the job still reads back and
+ * runs; a schema newer than this library is refused with an error naming both versions, and
+ * the refused open changes nothing.
+ */
 class PostgresMigrationTest {
     private static final PgSchemas SCHEMAS = new PgSchemas(PostgresMigrationTest.class);
-    private static final String MIGRATIONS = "/dev/stepwise/engine/postgres/migrations/";
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String QUERIES = "/dev/stepwise/engine/postgres/queries.sql";
+    private static final String MIGRATIONS = "/dev/stepwise/engine/postgres/migrations/";
+    /** The columns of version 1's tables: what an older Stepwise wrote. */
+    private static final String V1_JOB_COLUMNS = "id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,"
+            + " progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner, lease_expires_at,"
+            + " epoch, cancel_requested, run_at, priority, idempotency_key, write_token";
+    private static final String V1_STEP_COLUMNS = "id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,"
+            + " attempts, duration_ms, started_at, completed_at, error, skip_reason, interruptions, attempt_log";
+    private static final String V1_DOCUMENT_COLUMNS = "kind, key, version, content_hash, content, created_at";
 
     @AfterAll
     static void dropSchemas() throws Exception {
         SCHEMAS.dropAll();
     }
 
-    /** Builds a schema by hand as Stepwise left it at schema version 2 (before voices), with one prompt. */
-    private static void createAtVersion2(String schema) throws SQLException {
-        try (Connection c = DriverManager.getConnection(PgSchemas.URL); Statement s = c.createStatement()) {
-            s.execute(SqlFile.withSchema("CREATE SCHEMA {schema}", schema));
-            s.execute(SqlFile.withSchema("CREATE TABLE {schema}.schema_version (version integer NOT NULL PRIMARY KEY, "
-                    + "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", schema));
-            String[] names = {"V1__init.sql", "V2__step_cache.sql"};
-            for (int v = 1; v <= names.length; v++) {
-                for (String statement : SqlFile.splitStatements(SqlFile.withSchema(SqlFile.read(MIGRATIONS + names[v - 1]), schema))) {
-                    s.execute(statement);
-                }
-                s.execute(SqlFile.withSchema("INSERT INTO {schema}.schema_version (version, description) VALUES (" + v + ", 'v"
-                        + v + "')", schema));
+    private static JobEngine engine(PostgresJobStore store) {
+        return JobEngine.builder(store).recoverOnStart(false)
+                .step("upper", ctx -> JSON.createObjectNode().put("text", ctx.input().path("text").asString().toUpperCase()))
+                .recipe(Recipe.builder("shout").step("a", "upper").step("b", "upper").build())
+                .build();
+    }
+
+    private static int latestVersion(String schema) {
+        return Migrator.load(SqlFile.load(QUERIES, schema), schema).latestVersion();
+    }
+
+    @Test
+    void aSchemaAtVersionOneIsMigratedAndItsJobStillRuns() throws Exception {
+        // A pending job as the engine writes it, copied into a schema built by hand at version 1
+        // in version 1's columns (as an older Stepwise left it).
+        String v1 = SCHEMAS.newSchema();
+        Job job;
+        List<JobStep> steps;
+        try (PostgresJobStore source = SCHEMAS.openStore(); JobEngine engine = engine(source)) {
+            job = engine.createJob("shout", JSON.createObjectNode().put("text", "hello"));
+            steps = source.findSteps(job.id());
+            createAtVersionOne(v1);
+            try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
+                String from = "\"" + source.schema() + "\"";
+                String to = "\"" + v1 + "\"";
+                s.execute("INSERT INTO " + to + ".documents (" + V1_DOCUMENT_COLUMNS + ") SELECT " + V1_DOCUMENT_COLUMNS
+                        + " FROM " + from + ".documents ORDER BY kind, key, version");
+                s.execute("INSERT INTO " + to + ".jobs (" + V1_JOB_COLUMNS + ") SELECT " + V1_JOB_COLUMNS + " FROM " + from + ".jobs");
+                s.execute("INSERT INTO " + to + ".job_steps (" + V1_STEP_COLUMNS + ") SELECT " + V1_STEP_COLUMNS + " FROM " + from
+                        + ".job_steps");
             }
-            s.execute(SqlFile.withSchema("INSERT INTO {schema}.documents (kind, key, version, content_hash, content, created_at) "
-                    + "VALUES ('prompt', 'writer', 1, '" + "a".repeat(64) + "', '{\"text\":\"old\"}', '2026-01-01T00:00:00Z')", schema));
-            assertThrows(SQLException.class, () -> s.execute(SqlFile.withSchema("INSERT INTO {schema}.documents "
-                    + "(kind, key, version, content_hash, content, created_at) VALUES ('voice', 'v', 1, '" + "b".repeat(64)
-                    + "', '{}', now())", schema)), "version 2 does not know voices");
+        }
+        assertEquals(List.of("1"), column("SELECT version FROM \"" + v1 + "\".schema_version"));
+        assertEquals(JobStatus.PENDING, job.status());
+
+        try (PostgresJobStore store = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build(); JobEngine engine = engine(store)) {
+            List<String> expected = IntStream.rangeClosed(1, latestVersion(v1)).mapToObj(Integer::toString).toList();
+            assertEquals(expected, column("SELECT version FROM \"" + v1 + "\".schema_version ORDER BY version"));
+            assertEquals(job, store.findJob(job.id()).orElseThrow(), "the job reads back as it was written");
+            assertEquals(steps, store.findSteps(job.id()), "its steps read back as they were written");
+
+            Job done = engine.run(job.id());
+            assertEquals(JobStatus.COMPLETED, done.status());
+            assertEquals(List.of(StepStatus.SUCCESS, StepStatus.SUCCESS),
+                    store.findSteps(job.id()).stream().map(JobStep::status).toList());
+            assertEquals("HELLO", store.findSteps(job.id()).get(0).outputRefs().path("text").asString());
+        }
+        // Opening again applies nothing.
+        try (PostgresJobStore again = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build()) {
+            assertEquals(latestVersion(v1), column("SELECT version FROM \"" + v1 + "\".schema_version").size());
+        }
+    }
+
+    @Test
+    void aSchemaNewerThanTheLibraryIsRefusedNamingBothVersions() throws Exception {
+        String schema;
+        try (PostgresJobStore store = SCHEMAS.openStore()) {
+            schema = store.schema();
+        }
+        int latest = latestVersion(schema);
+        int newer = latest + 7;
+        try (Connection c = PgSchemas.admin();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO \"" + schema + "\".schema_version (version, description) VALUES (?, 'from the future')")) {
+            ps.setInt(1, newer);
+            ps.executeUpdate();
+        }
+        List<String> before = column("SELECT version || ' ' || description FROM \"" + schema + "\".schema_version ORDER BY version");
+
+        StoreException e = assertThrows(StoreException.class, () -> PostgresJobStore.builder(PgSchemas.URL).schema(schema).build());
+        assertTrue(e.getMessage().contains("has version " + newer), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to " + latest), e.getMessage());
+        assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
+        assertTrue(e.getMessage().contains(schema), e.getMessage());
+        assertEquals(before, column("SELECT version || ' ' || description FROM \"" + schema + "\".schema_version ORDER BY version"),
+                "the refused open changed nothing");
+        assertFalse(before.isEmpty());
+    }
+
+    /** Creates the schema as version 1's migration left it: its script, and its row in schema_version. */
+    private static void createAtVersionOne(String schema) throws SQLException {
+        SqlFile queries = SqlFile.load(QUERIES, schema);
+        String first = SqlFile.read(MIGRATIONS + "index.txt").lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst().orElseThrow();
+        assertEquals("V1__init.sql", first);
+        try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
+            s.execute(queries.get("create_schema").sql());
+            s.execute(queries.get("create_schema_version").sql());
+            for (String statement : SqlFile.splitStatements(SqlFile.withSchema(SqlFile.read(MIGRATIONS + first), schema))) {
+                s.execute(statement);
+            }
+            s.execute("INSERT INTO " + SqlFile.withSchema("{schema}", schema) + ".schema_version (version, description) VALUES (1, 'init')");
         }
     }
 
     private static List<String> column(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(PgSchemas.URL); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = PgSchemas.admin(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             List<String> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
             return out;
-        }
-    }
-
-    @Test
-    void aVersion2SchemaGetsVoicesAndKeepsItsDocuments() throws Exception {
-        String schema = SCHEMAS.newSchema();
-        createAtVersion2(schema);
-
-        try (PostgresJobStore store = SCHEMAS.builder().schema(schema).build()) {
-            VersionedDocument writer = store.findDocument(DocumentKind.PROMPT, "writer", 1).orElseThrow();
-            assertEquals("old", writer.content().get("text").asString());
-            assertEquals(Instant.parse("2026-01-01T00:00:00Z"), writer.createdAt());
-            VersionedDocument voice = store.publish(DocumentKind.VOICE, "narrator", JSON.readTree("{\"provider\":\"tone\",\"name\":\"a\"}"),
-                    "c".repeat(64), Instant.parse("2026-01-02T00:00:00Z"));
-            assertEquals(1, voice.version());
-            assertEquals(List.of("narrator"), store.findDocuments(DocumentKind.VOICE).stream().map(VersionedDocument::key).toList());
-        }
-        assertEquals(List.of("1", "2", "3"), column("SELECT version FROM \"" + schema + "\".schema_version ORDER BY version"));
-        assertEquals("voice_documents", column("SELECT description FROM \"" + schema + "\".schema_version WHERE version = 3").get(0));
-        try (Connection c = DriverManager.getConnection(PgSchemas.URL); Statement s = c.createStatement()) {
-            SQLException unknown = assertThrows(SQLException.class, () -> s.execute("INSERT INTO \"" + schema + "\".documents "
-                    + "(kind, key, version, content_hash, content, created_at) VALUES ('video', 'v', 1, '" + "d".repeat(64)
-                    + "', '{}', now())"));
-            assertTrue(unknown.getMessage().contains("documents_kind_check"), unknown.getMessage());
-            SQLException immutable = assertThrows(SQLException.class,
-                    () -> s.execute("UPDATE \"" + schema + "\".documents SET content = '{}' WHERE key = 'writer'"));
-            assertTrue(immutable.getMessage().contains("published versions are immutable"), immutable.getMessage());
         }
     }
 }

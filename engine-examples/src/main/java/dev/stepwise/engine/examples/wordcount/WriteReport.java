@@ -17,7 +17,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Step {@code write-report}: writes a Markdown report of the word counts and returns
- * {@code {"path", "total", "distinct", "top": [{"word", "count"}]}}.
+ * {@code {"path", "total", "distinct", "top": [{"word", "count"}], "report"}}, where
+ * {@code report} is the same Markdown kept as an artifact (so {@code stepwise artifact JOB report}
+ * prints it wherever the artifact root is reachable, also from another process or machine).
  *
  * <p>The report goes to the job input's {@code out} path when given, else to
  * {@code <reportDir>/wordcount-<jobId>.md}. It is written to a temporary file and renamed, so
@@ -67,6 +69,7 @@ public final class WriteReport implements Step {
             topWords.add(w);
         }
         writeAtomically(target, md.toString());
+        var artifact = ctx.artifacts().put(md.toString().getBytes(StandardCharsets.UTF_8), "text/markdown");
         ctx.log().info("report with the top {} words written to {}", topWords.size(), target);
 
         Map<String, Object> result = new LinkedHashMap<>();
@@ -74,6 +77,7 @@ public final class WriteReport implements Step {
         result.put("total", counts.path("total").asInt());
         result.put("distinct", counts.path("distinct").asInt());
         result.put("top", topWords);
+        result.put("report", artifact.toJson());
         return result;
     }
 

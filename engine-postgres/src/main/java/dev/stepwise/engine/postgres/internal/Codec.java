@@ -1,6 +1,8 @@
 package dev.stepwise.engine.postgres.internal;
 
 import dev.stepwise.engine.api.Attempt;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.LogEntry;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -113,5 +115,58 @@ public final class Codec {
         ObjectNode object = MAPPER.createObjectNode();
         limits.forEach(object::put);
         return json(object);
+    }
+
+    /**
+     * @param steps step rows
+     * @return their columns as a JSON array of objects, for {@code json_to_recordset} (the
+     *         output and attempt log as JSON text, instants as ISO-8601 strings)
+     */
+    public static String steps(List<JobStep> steps) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (JobStep st : steps) {
+            ObjectNode o = array.addObject();
+            o.put("id", st.id());
+            o.put("job_id", st.jobId());
+            o.put("step_key", st.stepKey());
+            o.put("step_order", st.stepOrder());
+            o.put("step_type", st.stepType());
+            o.put("input_hash", st.inputHash());
+            o.put("status", st.status().value());
+            o.put("output_refs", st.outputRefs() == null ? null : json(st.outputRefs()));
+            o.put("attempts", st.attempts());
+            o.put("duration_ms", st.durationMs());
+            o.put("started_at", iso(st.startedAt()));
+            o.put("completed_at", iso(st.completedAt()));
+            o.put("error", st.error());
+            o.put("skip_reason", st.skipReason());
+            o.put("interruptions", st.interruptions());
+            o.put("attempt_log", attempts(st.attemptLog()));
+            o.put("cached_from", st.cachedFrom());
+            o.put("cacheable", st.cacheable());
+        }
+        return json(array);
+    }
+
+    /**
+     * @param logs log lines (their cursors are ignored: the table assigns them)
+     * @return their columns as a JSON array of objects, in order, for {@code json_to_recordset}
+     */
+    public static String logs(List<LogEntry> logs) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (LogEntry e : logs) {
+            ObjectNode o = array.addObject();
+            o.put("job_id", e.jobId());
+            o.put("step_key", e.stepKey());
+            o.put("attempt", e.attempt());
+            o.put("at", iso(e.at()));
+            o.put("level", e.level().value());
+            o.put("message", e.message());
+        }
+        return json(array);
+    }
+
+    private static String iso(Instant t) {
+        return t == null ? null : t.toString();
     }
 }

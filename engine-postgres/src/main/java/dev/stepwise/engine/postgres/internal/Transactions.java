@@ -113,6 +113,20 @@ public final class Transactions {
     }
 
     /**
+     * Runs a write that is ONE statement outside an explicit transaction: the statement is its
+     * own transaction, so it costs one round trip (no {@code BEGIN}/{@code COMMIT}). Retried as
+     * {@link #write} is; the work is told when it runs again (the statement may have committed).
+     *
+     * @param what the operation, for messages
+     * @param work one data-modifying statement (plus, when run again, reads)
+     * @param <T>  the result
+     * @return its result, committed
+     */
+    public <T> T statement(String what, Work<T> work) {
+        return read(what, work);
+    }
+
+    /**
      * Runs work outside an explicit transaction (each statement commits on its own).
      *
      * @param what the operation, for messages

@@ -25,7 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code "<jobId> <stepKey> <attempt> <pid>"}), {@code workers} (default 4), {@code barrier} and
  * {@code peers} (start together with the others), {@code lease} (TTL in ms, default 30000),
  * {@code poll} (poll interval in ms, default 200), {@code limit.<slug>} (a recipe limit),
- * {@code stepMillis} (each step sleeps that long first, default 0), {@code app} (application_name of its connections), {@code until} ({@code empty}: stop when no
+ * {@code stepMillis} (each step sleeps that long first, default 0), {@code app} (application_name of its connections),
+ * {@code url} (the JDBC URL, default the test database's), {@code patience} (the store's reconnect patience in ms,
+ * default the store's), {@code until} ({@code empty}: stop when no
  * job is pending or running, the default; {@code never}: run until killed).
  * Prints {@code listening} once its store listens for notifications.
  */
@@ -77,8 +79,12 @@ public final class PgChild {
         }
         Duration lease = Duration.ofMillis(Long.parseLong(a.getOrDefault("lease", "30000")));
         Path effects = a.containsKey("effects") ? Path.of(a.get("effects")) : null;
-        try (PostgresJobStore store = PostgresJobStore.builder(PgSchemas.URL).schema(a.get("schema")).poolSize(8)
-                .applicationName(a.getOrDefault("app", "stepwise-child")).build();
+        PostgresJobStore.Builder builder = PostgresJobStore.builder(a.getOrDefault("url", PgSchemas.URL)).schema(a.get("schema"))
+                .poolSize(8).applicationName(a.getOrDefault("app", "stepwise-child"));
+        if (a.containsKey("patience")) {
+            builder.reconnectPatience(Duration.ofMillis(Long.parseLong(a.get("patience"))));
+        }
+        try (PostgresJobStore store = builder.build();
                 JobEngine engine = engine(store, effects, lease, Long.parseLong(a.getOrDefault("stepMillis", "0"))).build()) {
             if (a.containsKey("barrier")) {
                 FileBarrier.await(Path.of(a.get("barrier")), Integer.parseInt(a.get("peers")));
