@@ -13,7 +13,12 @@ import java.util.Objects;
  */
 public record Submitted(Job job, boolean created) {
 
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param job the job as stored
+     * @param created true if this submit created the job
+     */
     public Submitted {
         Objects.requireNonNull(job, "job");
     }
