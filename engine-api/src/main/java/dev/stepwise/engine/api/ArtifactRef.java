@@ -22,7 +22,7 @@ public record ArtifactRef(String sha256, long bytes, String mediaType) {
     /** Prefix of the {@code artifact} member. */
     public static final String PREFIX = "sha256:";
 
-    // Validates the fields. (the record's @param tags document the canonical constructor)
+    /** Validates the fields. */
     public ArtifactRef {
         Objects.requireNonNull(sha256, "sha256");
         Objects.requireNonNull(mediaType, "mediaType");

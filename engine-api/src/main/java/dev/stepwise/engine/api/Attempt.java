@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 public record Attempt(int number, Instant startedAt, Optional<Instant> endedAt, AttemptOutcome outcome,
         Optional<String> error, Optional<Duration> retryDelay) {
 
-    // Validates the fields. (the record's @param tags document the canonical constructor)
+    /** Validates the fields. */
     public Attempt {
         if (number < 1) {
             throw new IllegalArgumentException("number must be >= 1, was " + number);

@@ -58,7 +58,7 @@ public record Job(
         int priority,
         String idempotencyKey) {
 
-    // Validates the fields. (the record's @param tags document the canonical constructor)
+    /** Validates the fields. */
     public Job {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(recipeId, "recipeId");
@@ -150,116 +150,50 @@ public record Job(
             idempotencyKey = j.idempotencyKey;
         }
 
-        /**
-         * @param v id
-         * @return this
-         */
+        /** @param v id @return this */
         public Builder id(String v) { id = v; return this; }
-        /**
-         * @param v recipe id
-         * @return this
-         */
+        /** @param v recipe id @return this */
         public Builder recipeId(String v) { recipeId = v; return this; }
-        /**
-         * @param v recipe slug
-         * @return this
-         */
+        /** @param v recipe slug @return this */
         public Builder recipeSlug(String v) { recipeSlug = v; return this; }
-        /**
-         * @param v recipe version
-         * @return this
-         */
+        /** @param v recipe version @return this */
         public Builder recipeVersion(int v) { recipeVersion = v; return this; }
-        /**
-         * @param v input
-         * @return this
-         */
+        /** @param v input @return this */
         public Builder input(JsonNode v) { input = v; return this; }
-        /**
-         * @param v manifest
-         * @return this
-         */
+        /** @param v manifest @return this */
         public Builder manifest(JsonNode v) { manifest = v; return this; }
-        /**
-         * @param v status
-         * @return this
-         */
+        /** @param v status @return this */
         public Builder status(JobStatus v) { status = v; return this; }
-        /**
-         * @param v current step key
-         * @return this
-         */
+        /** @param v current step key @return this */
         public Builder currentStep(String v) { currentStep = v; return this; }
-        /**
-         * @param v progress 0-100
-         * @return this
-         */
+        /** @param v progress 0-100 @return this */
         public Builder progress(int v) { progress = v; return this; }
-        /**
-         * @param v last error
-         * @return this
-         */
+        /** @param v last error @return this */
         public Builder lastError(String v) { lastError = v; return this; }
-        /**
-         * @param v duration in ms
-         * @return this
-         */
+        /** @param v duration in ms @return this */
         public Builder durationMs(long v) { durationMs = v; return this; }
-        /**
-         * @param v creation time
-         * @return this
-         */
+        /** @param v creation time @return this */
         public Builder createdAt(Instant v) { createdAt = v; return this; }
-        /**
-         * @param v last write time
-         * @return this
-         */
+        /** @param v last write time @return this */
         public Builder updatedAt(Instant v) { updatedAt = v; return this; }
-        /**
-         * @param v first start time
-         * @return this
-         */
+        /** @param v first start time @return this */
         public Builder startedAt(Instant v) { startedAt = v; return this; }
-        /**
-         * @param v terminal time
-         * @return this
-         */
+        /** @param v terminal time @return this */
         public Builder finishedAt(Instant v) { finishedAt = v; return this; }
-        /**
-         * @param v lease owner
-         * @return this
-         */
+        /** @param v lease owner @return this */
         public Builder leaseOwner(String v) { leaseOwner = v; return this; }
-        /**
-         * @param v lease expiry
-         * @return this
-         */
+        /** @param v lease expiry @return this */
         public Builder leaseExpiresAt(Instant v) { leaseExpiresAt = v; return this; }
-        /**
-         * @param v fencing epoch
-         * @return this
-         */
+        /** @param v fencing epoch @return this */
         public Builder epoch(long v) { epoch = v; return this; }
-        /**
-         * @param v cancel flag
-         * @return this
-         */
+        /** @param v cancel flag @return this */
         public Builder cancelRequested(boolean v) { cancelRequested = v; return this; }
 
-        /**
-         * @param v earliest time a worker may claim it (default: createdAt)
-         * @return this
-         */
+        /** @param v earliest time a worker may claim it (default: createdAt) @return this */
         public Builder runAt(Instant v) { runAt = v; return this; }
-        /**
-         * @param v priority, higher first (default 0)
-         * @return this
-         */
+        /** @param v priority, higher first (default 0) @return this */
         public Builder priority(int v) { priority = v; return this; }
-        /**
-         * @param v the submitter's idempotency key, or null
-         * @return this
-         */
+        /** @param v the submitter's idempotency key, or null @return this */
         public Builder idempotencyKey(String v) { idempotencyKey = v; return this; }
 
         /** @return the job @throws NullPointerException or IllegalArgumentException on bad fields */

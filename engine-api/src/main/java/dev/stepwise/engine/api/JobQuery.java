@@ -14,7 +14,7 @@ public record JobQuery(Set<JobStatus> statuses, int limit) {
     /** Default page size of {@link #all()}. */
     public static final int DEFAULT_LIMIT = 100;
 
-    // Validates and copies. (the record's @param tags document the canonical constructor)
+    /** Validates and copies. */
     public JobQuery {
         statuses = statuses == null || statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
         if (limit < 1 || limit > 10_000) {

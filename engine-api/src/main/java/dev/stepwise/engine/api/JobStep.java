@@ -51,7 +51,7 @@ public record JobStep(
         String cachedFrom,
         boolean cacheable) {
 
-    // Validates the fields. (the record's @param tags document the canonical constructor)
+    /** Validates the fields. */
     public JobStep {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(jobId, "jobId");
@@ -135,70 +135,31 @@ public record JobStep(
             cacheable = s.cacheable;
         }
 
-        /**
-         * @param v input hash
-         * @return this
-         */
+        /** @param v input hash @return this */
         public Builder inputHash(String v) { inputHash = v; return this; }
-        /**
-         * @param v status
-         * @return this
-         */
+        /** @param v status @return this */
         public Builder status(StepStatus v) { status = v; return this; }
-        /**
-         * @param v output
-         * @return this
-         */
+        /** @param v output @return this */
         public Builder outputRefs(JsonNode v) { outputRefs = v; return this; }
-        /**
-         * @param v attempts
-         * @return this
-         */
+        /** @param v attempts @return this */
         public Builder attempts(int v) { attempts = v; return this; }
-        /**
-         * @param v duration in ms
-         * @return this
-         */
+        /** @param v duration in ms @return this */
         public Builder durationMs(long v) { durationMs = v; return this; }
-        /**
-         * @param v start time
-         * @return this
-         */
+        /** @param v start time @return this */
         public Builder startedAt(Instant v) { startedAt = v; return this; }
-        /**
-         * @param v end time
-         * @return this
-         */
+        /** @param v end time @return this */
         public Builder completedAt(Instant v) { completedAt = v; return this; }
-        /**
-         * @param v error
-         * @return this
-         */
+        /** @param v error @return this */
         public Builder error(String v) { error = v; return this; }
-        /**
-         * @param v skip reason
-         * @return this
-         */
+        /** @param v skip reason @return this */
         public Builder skipReason(String v) { skipReason = v; return this; }
-        /**
-         * @param v interruptions
-         * @return this
-         */
+        /** @param v interruptions @return this */
         public Builder interruptions(int v) { interruptions = v; return this; }
-        /**
-         * @param v every attempt, oldest first
-         * @return this
-         */
+        /** @param v every attempt, oldest first @return this */
         public Builder attemptLog(List<Attempt> v) { attemptLog = v; return this; }
-        /**
-         * @param v the job whose execution was reused, or null
-         * @return this
-         */
+        /** @param v the job whose execution was reused, or null @return this */
         public Builder cachedFrom(String v) { cachedFrom = v; return this; }
-        /**
-         * @param v whether its step is declared {@code cache}
-         * @return this
-         */
+        /** @param v whether its step is declared {@code cache} @return this */
         public Builder cacheable(boolean v) { cacheable = v; return this; }
 
         /**
@@ -214,10 +175,7 @@ public record JobStep(
             return this;
         }
 
-        /**
-         * @param a a new attempt
-         * @return this, with it appended
-         */
+        /** @param a a new attempt @return this, with it appended */
         public Builder addAttempt(Attempt a) {
             List<Attempt> next = new ArrayList<>(attemptLog);
             next.add(a);

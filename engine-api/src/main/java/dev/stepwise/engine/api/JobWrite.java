@@ -23,7 +23,7 @@ import java.util.Objects;
 public record JobWrite(Job job, WriteGuard guard, List<JobStep> steps, List<LogEntry> logs, boolean writeManifest,
         boolean clearCancel) {
 
-    // Validates and copies the lists. (the record's @param tags document the canonical constructor)
+    /** Validates and copies the lists. */
     public JobWrite {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(guard, "guard");

@@ -17,7 +17,7 @@ import java.util.Objects;
  */
 public record LogEntry(long cursor, String jobId, String stepKey, int attempt, Instant at, LogLevel level, String message) {
 
-    // Validates the required fields. (the record's @param tags document the canonical constructor)
+    /** Validates the required fields. */
     public LogEntry {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(at, "at");

@@ -243,55 +243,37 @@ public final class JobEngineBuilder {
         return this;
     }
 
-    /**
-     * @param writer receives manifests at start and at the terminal state
-     * @return this
-     */
+    /** @param writer receives manifests at start and at the terminal state @return this */
     public JobEngineBuilder manifestWriter(ManifestWriter writer) {
         writers.add(Objects.requireNonNull(writer, "writer"));
         return this;
     }
 
-    /**
-     * @param clock the time source (default: system UTC)
-     * @return this
-     */
+    /** @param clock the time source (default: system UTC) @return this */
     public JobEngineBuilder clock(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         return this;
     }
 
-    /**
-     * @param runnerId lease owner id (default: host name, pid and a random suffix)
-     * @return this
-     */
+    /** @param runnerId lease owner id (default: host name, pid and a random suffix) @return this */
     public JobEngineBuilder runnerId(String runnerId) {
         this.runnerId = Optional.of(Objects.requireNonNull(runnerId, "runnerId"));
         return this;
     }
 
-    /**
-     * @param ttl lease time-to-live (default {@link JobEngine#DEFAULT_LEASE_TTL})
-     * @return this
-     */
+    /** @param ttl lease time-to-live (default {@link JobEngine#DEFAULT_LEASE_TTL}) @return this */
     public JobEngineBuilder leaseTtl(Duration ttl) {
         this.leaseTtl = Objects.requireNonNull(ttl, "ttl");
         return this;
     }
 
-    /**
-     * @param interval heartbeat interval (default {@link JobEngine#DEFAULT_HEARTBEAT_INTERVAL})
-     * @return this
-     */
+    /** @param interval heartbeat interval (default {@link JobEngine#DEFAULT_HEARTBEAT_INTERVAL}) @return this */
     public JobEngineBuilder heartbeatInterval(Duration interval) {
         this.heartbeatInterval = Objects.requireNonNull(interval, "interval");
         return this;
     }
 
-    /**
-     * @param max poison-pill limit (default {@value JobEngine#DEFAULT_MAX_INTERRUPTIONS})
-     * @return this
-     */
+    /** @param max poison-pill limit (default {@value JobEngine#DEFAULT_MAX_INTERRUPTIONS}) @return this */
     public JobEngineBuilder maxInterruptions(int max) {
         this.maxInterruptions = max;
         return this;

@@ -28,12 +28,7 @@ public record JsonLimits(int maxDepth, long maxBytes) {
     /** The defaults. */
     public static final JsonLimits DEFAULTS = new JsonLimits(DEFAULT_MAX_DEPTH, DEFAULT_MAX_BYTES);
 
-    /**
-     * Validates the limits.
-     *
-     * @param maxDepth nesting levels, 1 to {@value #MAX_DEPTH_CEILING}
-     * @param maxBytes size as canonical UTF-8 JSON, in bytes, 1 or more
-     */
+    /** Validates the limits. */
     public JsonLimits {
         if (maxDepth < 1 || maxDepth > MAX_DEPTH_CEILING) {
             throw new IllegalArgumentException("maxDepth must be between 1 and " + MAX_DEPTH_CEILING + ", was " + maxDepth);

@@ -9,31 +9,19 @@ public interface RunListener {
     RunListener NONE = new RunListener() {
     };
 
-    /**
-     * @param jobId job
-     * @param stepKey the step about to get its running record
-     */
+    /** @param jobId job @param stepKey the step about to get its running record */
     default void beforeRunningRecord(String jobId, String stepKey) {
     }
 
-    /**
-     * @param jobId job
-     * @param stepKey the step whose execution just returned
-     */
+    /** @param jobId job @param stepKey the step whose execution just returned */
     default void afterStepExecuted(String jobId, String stepKey) {
     }
 
-    /**
-     * @param jobId job
-     * @param terminal whether this write ends the job
-     */
+    /** @param jobId job @param terminal whether this write ends the job */
     default void beforeCommit(String jobId, boolean terminal) {
     }
 
-    /**
-     * @param jobId job
-     * @param terminal whether this write ended the job
-     */
+    /** @param jobId job @param terminal whether this write ended the job */
     default void afterCommit(String jobId, boolean terminal) {
     }
 

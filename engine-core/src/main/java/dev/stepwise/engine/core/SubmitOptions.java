@@ -18,34 +18,22 @@ public record SubmitOptions(Integer recipeVersion, Instant runAt, int priority, 
         return new SubmitOptions(null, null, 0, null);
     }
 
-    /**
-     * @param version the recipe version
-     * @return a copy with it
-     */
+    /** @param version the recipe version @return a copy with it */
     public SubmitOptions withRecipeVersion(Integer version) {
         return new SubmitOptions(version, runAt, priority, idempotencyKey);
     }
 
-    /**
-     * @param at the earliest run time
-     * @return a copy with it
-     */
+    /** @param at the earliest run time @return a copy with it */
     public SubmitOptions withRunAt(Instant at) {
         return new SubmitOptions(recipeVersion, at, priority, idempotencyKey);
     }
 
-    /**
-     * @param p the priority
-     * @return a copy with it
-     */
+    /** @param p the priority @return a copy with it */
     public SubmitOptions withPriority(int p) {
         return new SubmitOptions(recipeVersion, runAt, p, idempotencyKey);
     }
 
-    /**
-     * @param key the idempotency key
-     * @return a copy with it
-     */
+    /** @param key the idempotency key @return a copy with it */
     public SubmitOptions withIdempotencyKey(String key) {
         return new SubmitOptions(recipeVersion, runAt, priority, key);
     }

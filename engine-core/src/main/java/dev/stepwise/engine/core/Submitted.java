@@ -13,12 +13,7 @@ import java.util.Objects;
  */
 public record Submitted(Job job, boolean created) {
 
-    /**
-     * Validates the fields.
-     *
-     * @param job the job as stored
-     * @param created true if this submit created the job
-     */
+    /** Validates the fields. */
     public Submitted {
         Objects.requireNonNull(job, "job");
     }

@@ -28,15 +28,7 @@ public record WorkerOptions(int count, Duration pollInterval, Duration shutdownG
     /** Default shutdown grace period. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
-    /**
-     * Validates the settings.
-     *
-     * @param count worker loops, >= 1
-     * @param pollInterval how often an idle worker looks for runnable jobs
-     * @param shutdownGrace how long close() lets running steps finish
-     * @param recipeLimits per recipe slug, the most jobs that may run at once
-     * @param executor runs the worker loops, or null for own threads
-     */
+    /** Validates the settings. */
     public WorkerOptions {
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
@@ -62,42 +54,27 @@ public record WorkerOptions(int count, Duration pollInterval, Duration shutdownG
         return new WorkerOptions(DEFAULT_COUNT, DEFAULT_POLL_INTERVAL, DEFAULT_SHUTDOWN_GRACE, Map.of(), null);
     }
 
-    /**
-     * @param n worker count
-     * @return a copy with it
-     */
+    /** @param n worker count @return a copy with it */
     public WorkerOptions withCount(int n) {
         return new WorkerOptions(n, pollInterval, shutdownGrace, recipeLimits, executor);
     }
 
-    /**
-     * @param d poll interval
-     * @return a copy with it
-     */
+    /** @param d poll interval @return a copy with it */
     public WorkerOptions withPollInterval(Duration d) {
         return new WorkerOptions(count, d, shutdownGrace, recipeLimits, executor);
     }
 
-    /**
-     * @param d shutdown grace
-     * @return a copy with it
-     */
+    /** @param d shutdown grace @return a copy with it */
     public WorkerOptions withShutdownGrace(Duration d) {
         return new WorkerOptions(count, pollInterval, d, recipeLimits, executor);
     }
 
-    /**
-     * @param limits per-recipe concurrency limits
-     * @return a copy with them
-     */
+    /** @param limits per-recipe concurrency limits @return a copy with them */
     public WorkerOptions withRecipeLimits(Map<String, Integer> limits) {
         return new WorkerOptions(count, pollInterval, shutdownGrace, limits, executor);
     }
 
-    /**
-     * @param e the executor for worker loops
-     * @return a copy with it
-     */
+    /** @param e the executor for worker loops @return a copy with it */
     public WorkerOptions withExecutor(ExecutorService e) {
         return new WorkerOptions(count, pollInterval, shutdownGrace, recipeLimits, e);
     }

@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 public record ApiRequest(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body) {
 
-    // Validates and copies; header names become lower case. (the record's @param tags document the canonical constructor)
+    /** Validates and copies; header names become lower case. */
     public ApiRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");

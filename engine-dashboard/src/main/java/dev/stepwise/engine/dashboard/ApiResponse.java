@@ -23,7 +23,7 @@ public record ApiResponse(int status, String contentType, Map<String, String> he
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    // Validates and copies. (the record's @param tags document the canonical constructor)
+    /** Validates and copies. */
     public ApiResponse {
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("status must be 100-599, was " + status);

@@ -202,10 +202,7 @@ public final class Dashboard implements AutoCloseable {
             return this;
         }
 
-        /**
-         * @param port the port (default {@value #DEFAULT_PORT}; 0 = any free port, see {@link #port()})
-         * @return this
-         */
+        /** @param port the port (default {@value #DEFAULT_PORT}; 0 = any free port, see {@link #port()}) @return this */
         public Builder port(int port) {
             this.port = port;
             return this;
@@ -233,19 +230,13 @@ public final class Dashboard implements AutoCloseable {
             return this;
         }
 
-        /**
-         * @param n most server-sent-event streams at once (default {@value #DEFAULT_MAX_STREAMS}; 0 = none)
-         * @return this
-         */
+        /** @param n most server-sent-event streams at once (default {@value #DEFAULT_MAX_STREAMS}; 0 = none) @return this */
         public Builder maxStreams(int n) {
             this.maxStreams = n;
             return this;
         }
 
-        /**
-         * @param interval how often an event stream looks for changes (default 500 ms)
-         * @return this
-         */
+        /** @param interval how often an event stream looks for changes (default 500 ms) @return this */
         public Builder streamInterval(Duration interval) {
             this.streamInterval = Objects.requireNonNull(interval, "interval");
             return this;
