@@ -185,6 +185,24 @@ class PackagingCheckTest {
         assertEquals(List.of(), problems);
     }
 
+    @Test
+    void theReadmeImportsTheBomAtTheProjectVersion() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String bomImport = """
+                      <groupId>dev.stepwise</groupId>
+                      <artifactId>stepwise-bom</artifactId>
+                      <version>%s</version>
+                      <type>pom</type>
+                      <scope>import</scope>
+                """.formatted(VERSION);
+        assertTrue(readme.contains(bomImport.stripIndent().indent(6)),
+                "README.md's build section must import stepwise-bom at version " + VERSION + " (as <dependencyManagement>)");
+        for (String module : List.of("engine-core", "engine-sqlite", "engine-test")) {
+            assertTrue(LIBRARIES.containsKey(module), module);
+            assertTrue(readme.contains("<artifactId>" + module + "</artifactId>"), "README.md does not declare " + module);
+        }
+    }
+
     /**
      * Builds src/test/resources/consumer (imports the BOM, declares the modules without versions, runs a
      * test with the kit) with the Maven that runs this build, against a fresh local repository that holds
@@ -291,8 +309,12 @@ class PackagingCheckTest {
         }
     }
 
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
     }
 }

@@ -34,6 +34,15 @@ public final class FakeSteps {
     }
 
     /**
+     * @param delegate a real step
+     * @return a step that records each call, then runs {@code delegate}: count the calls of a real step
+     */
+    public static FakeStep recording(Step delegate) {
+        Objects.requireNonNull(delegate, "delegate");
+        return new FakeStep("records calls, runs " + delegate, (ctx, call) -> delegate.execute(ctx));
+    }
+
+    /**
      * @param message the exception's message
      * @return a step whose every call fails with an {@link IllegalStateException} with that message
      */

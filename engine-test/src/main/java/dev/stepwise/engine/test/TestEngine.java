@@ -34,13 +34,13 @@ public final class TestEngine implements AutoCloseable {
     private final JobEngine engine;
     private final InMemoryJobStore store;
     private final TestClock clock;
-    private final Recipe recipe;
+    private final String recipeSlug;
 
-    private TestEngine(JobEngine engine, InMemoryJobStore store, TestClock clock, Recipe recipe) {
+    private TestEngine(JobEngine engine, InMemoryJobStore store, TestClock clock, String recipeSlug) {
         this.engine = engine;
         this.store = store;
         this.clock = clock;
-        this.recipe = recipe;
+        this.recipeSlug = recipeSlug;
     }
 
     /**
@@ -65,12 +65,31 @@ public final class TestEngine implements AutoCloseable {
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(steps, "steps");
         Objects.requireNonNull(configure, "configure");
+        return inMemory(recipe.slug(), builder -> {
+            steps.forEach(builder::step);
+            return configure.apply(builder.recipe(recipe));
+        });
+    }
+
+    /**
+     * An engine wired by the host's own code, e.g. the method that registers its steps and recipes in
+     * production: {@code TestEngine.inMemory("wordcount", b -> WordCount.register(b, dir))}.
+     *
+     * @param recipeSlug the recipe {@link #run(String)} creates jobs of
+     * @param wiring     registers steps, recipes and settings on the builder (the store and the clock are set)
+     * @return the engine
+     */
+    public static TestEngine inMemory(String recipeSlug, UnaryOperator<JobEngineBuilder> wiring) {
+        Objects.requireNonNull(recipeSlug, "recipeSlug");
+        Objects.requireNonNull(wiring, "wiring");
         InMemoryJobStore store = new InMemoryJobStore();
         TestClock clock = new TestClock();
-        JobEngineBuilder builder = JobEngine.builder(store).clock(clock);
-        steps.forEach(builder::step);
-        builder.recipe(recipe);
-        return new TestEngine(configure.apply(builder).build(), store, clock, recipe);
+        try {
+            return new TestEngine(wiring.apply(JobEngine.builder(store).clock(clock)).build(), store, clock, recipeSlug);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /**
@@ -99,7 +118,7 @@ public final class TestEngine implements AutoCloseable {
      * @return the job as it ended
      */
     public Job run(JsonNode input) {
-        Job job = engine.createJob(recipe.slug(), input);
+        Job job = engine.createJob(recipeSlug, input);
         return engine.run(job.id());
     }
 
@@ -110,7 +129,7 @@ public final class TestEngine implements AutoCloseable {
      * @return the job as it ends; the job exists (pending or running) once this returns
      */
     public CompletableFuture<Job> runInBackground(String input) {
-        Job job = engine.createJob(recipe.slug(), json(input));
+        Job job = engine.createJob(recipeSlug, json(input));
         CompletableFuture<Job> result = new CompletableFuture<>();
         Thread runner = new Thread(() -> {
             try {
@@ -159,9 +178,9 @@ public final class TestEngine implements AutoCloseable {
         return clock;
     }
 
-    /** @return the recipe given at creation */
-    public Recipe recipe() {
-        return recipe;
+    /** @return the slug of the recipe {@link #run(String)} creates jobs of */
+    public String recipeSlug() {
+        return recipeSlug;
     }
 
     /** Closes the engine, then the store. */
