@@ -41,7 +41,9 @@ class AssertionMessagesTest {
                     "job " + id + " (recipe three@1) is failed, last error: step 'parse' failed",
                     "the feed is not XML",
                     "\n  fetch: success (1 attempt)",
-                    "\n  parse: failed (1 attempt, error: ", "\n  save: pending (0 attempts)");
+                    "\n  parse: failed (1 attempt, error: IllegalStateException: the feed is not XML)",
+                    "\n  save: pending (0 attempts)",
+                    "last error: step 'parse' failed: IllegalStateException: the feed is not XML; steps:");
 
             assertContains(failure(() -> engine.assertThat(job).failedWith("timeout")),
                     "expected job " + id + " to have failed with an error containing \"timeout\", but its error is: "
