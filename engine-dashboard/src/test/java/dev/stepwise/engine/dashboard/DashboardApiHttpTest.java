@@ -1,5 +1,6 @@
 package dev.stepwise.engine.dashboard;
 
+import static dev.stepwise.engine.api.StepStatus.PENDING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,10 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
-import dev.stepwise.engine.api.JobStatus;
-import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.StepStatus;
-import dev.stepwise.engine.core.ManifestSchema;
+import dev.stepwise.engine.test.JobAssert;
+import dev.stepwise.engine.test.ManifestAssert;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +50,7 @@ class DashboardApiHttpTest {
     }
 
     private Job completed(String recipe, String input) {
-        Job job = f.engine.run(f.create(recipe, input).id());
-        assertEquals(JobStatus.COMPLETED, job.status(), job.lastError());
-        return job;
+        return JobAssert.assertThat(f.engine, f.engine.run(f.create(recipe, input).id())).completed().job();
     }
 
     // ------------------------------------------------------------------------------------ reads
@@ -63,7 +61,7 @@ class DashboardApiHttpTest {
         Job q2 = completed("quick", "{}");
         f.failing.add("right");
         Job g = f.engine.run(f.create("graph", "{}").id());
-        assertEquals(JobStatus.FAILED, g.status());
+        JobAssert.assertThat(f.engine, g).failed();
         Job pending = f.create("quick", "{}");
 
         JsonNode all = http.get("/api/jobs").json();
@@ -208,7 +206,7 @@ class DashboardApiHttpTest {
         Http.Answer a = http.get("/api/jobs/" + job.id() + "/manifest");
 
         assertEquals(200, a.status());
-        assertEquals(List.of(), ManifestSchema.validate(a.json()));
+        ManifestAssert.assertThat(a.json()).isValid();
         assertEquals(f.engine.manifest(job.id()), a.json());
         assertNull(a.header("Content-Disposition"));
         assertEquals(304, http.get("/api/jobs/" + job.id() + "/manifest", "If-None-Match", a.header("ETag")).status());
@@ -248,8 +246,7 @@ class DashboardApiHttpTest {
     @Test
     void noResponseEverCarriesAResolvedSecret() {
         Job job = f.engine.run(f.create("secretive", "{}").id());
-        assertEquals(JobStatus.FAILED, job.status());
-        assertTrue(job.lastError().contains("vault refused key"), job.lastError());
+        JobAssert.assertThat(f.engine, job).failedWith("vault refused key");
 
         http.get("/api/jobs");
         http.get("/api/jobs/" + job.id());
@@ -274,9 +271,7 @@ class DashboardApiHttpTest {
         assertEquals(201, created.status(), created.body());
         String id = created.json().at("/job/id").asString();
         assertEquals("/api/jobs/" + id, created.header("Location"));
-        Job stored = f.engine.job(id);
-        assertEquals(JobStatus.PENDING, stored.status());
-        assertEquals("Ada", stored.input().get("name").asString());
+        assertEquals("Ada", JobAssert.assertThat(f.engine, f.engine.job(id)).pending().job().input().get("name").asString());
         assertEquals(1, http.post("/api/jobs", "{\"recipe\":\"quick\",\"version\":1}").json().at("/job/recipe_version").asInt());
         int before = jobCount();
 
@@ -322,11 +317,11 @@ class DashboardApiHttpTest {
         Http.Answer cancelled = http.post("/api/jobs/" + pending.id() + "/cancel", null);
         assertEquals(200, cancelled.status(), cancelled.body());
         assertEquals("cancelled", cancelled.json().at("/job/status").asString());
-        assertEquals(JobStatus.CANCELLED, f.engine.job(pending.id()).status());
+        JobAssert.assertThat(f.engine, pending).cancelled();
 
         Http.Answer retried = http.post("/api/jobs/" + pending.id() + "/retry", null);
         assertEquals(200, retried.status());
-        assertEquals(JobStatus.PENDING, f.engine.job(pending.id()).status());
+        JobAssert.assertThat(f.engine, pending).pending();
 
         Job done = completed("quick", "{}");
         Http.Answer noCancel = http.post("/api/jobs/" + done.id() + "/cancel", null);
@@ -345,10 +340,7 @@ class DashboardApiHttpTest {
 
         assertEquals(200, a.status(), a.body());
         assertEquals("pending", a.json().at("/job/status").asString());
-        List<JobStep> steps = f.engine.steps(done.id());
-        assertEquals(StepStatus.SUCCESS, steps.get(0).status());
-        assertEquals(StepStatus.PENDING, steps.get(1).status());
-        assertEquals(StepStatus.PENDING, steps.get(2).status());
+        JobAssert.assertThat(f.engine, done).stepExecuted("one").stepStatus("two", PENDING).stepStatus("three", PENDING);
         assertEquals("two", f.engine.manifest(done.id()).at("/retries/0/from_step").asString());
         assertEquals(404, http.post("/api/jobs/" + done.id() + "/steps/nine/retry", null).status());
 
@@ -362,9 +354,9 @@ class DashboardApiHttpTest {
 
             assertEquals(409, refused.status(), refused.body());
             assertTrue(refused.json().get("message").asString().contains("is running"), refused.body());
-            assertEquals(StepStatus.SUCCESS, f.engine.steps(held.id()).get(0).status(), "nothing was reset");
+            JobAssert.assertThat(f.engine, held).stepExecuted("fetch"); // nothing was reset
             f.open("hold");
-            assertEquals(JobStatus.COMPLETED, run.get(60, TimeUnit.SECONDS).status());
+            JobAssert.assertThat(f.engine, run.get(60, TimeUnit.SECONDS)).completed();
         } finally {
             pool.shutdownNow();
         }
@@ -407,13 +399,13 @@ class DashboardApiHttpTest {
         assertTrue(bare.json().get("message").asString().contains("X-Stepwise-Request"), bare.body());
         Http.Answer foreign = http.post("/api/jobs/" + pending.id() + "/cancel", null, "Origin", "http://evil.example");
         assertEquals(403, foreign.status());
-        assertEquals(JobStatus.PENDING, f.engine.job(pending.id()).status(), "nothing changed");
+        JobAssert.assertThat(f.engine, pending).pending(); // nothing changed
         Http.Answer create = http.postBare("/api/jobs", "{\"recipe\":\"quick\"}");
         assertEquals(403, create.status());
 
         Http.Answer own = http.post("/api/jobs/" + pending.id() + "/cancel", null, "Origin", "http://localhost:" + f.dashboard.port());
         assertEquals(200, own.status(), own.body());
-        assertEquals(JobStatus.CANCELLED, f.engine.job(pending.id()).status());
+        JobAssert.assertThat(f.engine, pending).cancelled();
         assertEquals(200, http.get("/api/jobs").status(), "reads need nothing on loopback");
     }
 
@@ -444,11 +436,11 @@ class DashboardApiHttpTest {
             assertTrue(none.json().get("message").asString().contains("X-Stepwise-Token"), none.body());
             assertEquals(401, h.get("/api/jobs", "X-Stepwise-Token", "wrong-0123456789abcdef").status());
             assertEquals(401, h.post("/api/jobs/" + pending.id() + "/cancel", null).status(), "the CSRF header is no token");
-            assertEquals(JobStatus.PENDING, t.engine.job(pending.id()).status());
+            JobAssert.assertThat(t.engine, pending).pending();
             assertEquals(200, h.get("/api/jobs", "X-Stepwise-Token", token).status());
             assertEquals(200, h.get("/api/jobs", "Authorization", "Bearer " + token).status());
             assertEquals(200, h.postBare("/api/jobs/" + pending.id() + "/cancel", null, "X-Stepwise-Token", token).status());
-            assertEquals(JobStatus.CANCELLED, t.engine.job(pending.id()).status());
+            JobAssert.assertThat(t.engine, pending).cancelled();
             assertEquals(200, h.get("/").status(), "the page itself holds no data");
         }
     }
@@ -520,7 +512,7 @@ class DashboardApiHttpTest {
             waitForStatus(held.id(), "hold", StepStatus.RUNNING);
             Future<String> stream = pool.submit(() -> http.stream("/api/jobs/" + held.id() + "/events", 1 << 20));
             f.open("hold");
-            assertEquals(JobStatus.COMPLETED, run.get(60, TimeUnit.SECONDS).status());
+            JobAssert.assertThat(f.engine, run.get(60, TimeUnit.SECONDS)).completed();
             String text = stream.get(60, TimeUnit.SECONDS);
             assertTrue(text.contains("\"status\":\"running\""), text);
             assertTrue(text.contains("\"status\":\"completed\""), text);

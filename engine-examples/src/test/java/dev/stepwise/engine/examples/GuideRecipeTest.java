@@ -1,16 +1,14 @@
 package dev.stepwise.engine.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.engine.api.ArtifactRef;
 import dev.stepwise.engine.api.Job;
-import dev.stepwise.engine.api.JobStatus;
-import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.core.JobEngine;
-import dev.stepwise.engine.core.ManifestSchema;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
+import dev.stepwise.engine.test.FakeStep;
+import dev.stepwise.engine.test.FakeSteps;
+import dev.stepwise.engine.test.JobAssert;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sound.sampled.AudioFileFormat;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
@@ -40,61 +37,36 @@ class GuideRecipeTest {
     @TempDir
     Path dir;
 
-    private final AtomicInteger scripts = new AtomicInteger();
-    private final AtomicInteger speeches = new AtomicInteger();
-    private final AtomicInteger publishes = new AtomicInteger();
-
     @Test
     void theGuidesRecipePublishesValidatesAndIsServedFromTheCacheTheSecondTime() throws Exception {
-        JsonNode recipe = guideRecipe();
+        FakeStep script = FakeSteps.recording(ctx -> Map.of("script",
+                ctx.artifacts().put(SCRIPT.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8").toJson()));
+        FakeStep speak = FakeSteps.recording(ctx -> {
+            ctx.artifacts().read(ArtifactRef.fromJson(ctx.output("script").path("script")).orElseThrow());
+            byte[] audio = wav(ctx.input().path("rate").asInt(24_000), 6);
+            return Map.of("audio", ctx.artifacts().put(audio, "audio/wav").toJson());
+        });
+        FakeStep publish = FakeSteps.recording(ctx -> Map.of("url", "https://example.org/" + ctx.jobId()));
         try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("jobs.db")).build();
-             JobEngine engine = JobEngine.builder(store)
-                     .step("write-script", ctx -> {
-                         scripts.incrementAndGet();
-                         return Map.of("script", ctx.artifacts().put(SCRIPT.getBytes(StandardCharsets.UTF_8),
-                                 "text/plain; charset=utf-8").toJson());
-                     })
-                     .step("synthesize", ctx -> {
-                         speeches.incrementAndGet();
-                         ArtifactRef script = ArtifactRef.fromJson(ctx.output("script").path("script")).orElseThrow();
-                         ctx.artifacts().read(script);
-                         byte[] audio = wav(ctx.input().path("rate").asInt(24_000), 6);
-                         return Map.of("audio", ctx.artifacts().put(audio, "audio/wav").toJson());
-                     })
-                     .step("publish", ctx -> {
-                         publishes.incrementAndGet();
-                         return Map.of("url", "https://example.org/" + ctx.jobId());
-                     })
-                     .build()) {
-            assertEquals(1, engine.catalog().publishRecipe(recipe).version());
+             JobEngine engine = JobEngine.builder(store).step("write-script", script).step("synthesize", speak)
+                     .step("publish", publish).build()) {
+            assertEquals(1, engine.catalog().publishRecipe(guideRecipe()).version());
             JsonNode input = JSON.readTree("{\"topic\": \"tides\"}");
 
             Job first = engine.run(engine.createJob("narration", input).id());
-            assertEquals(JobStatus.COMPLETED, first.status(), first.lastError());
             Job second = engine.run(engine.createJob("narration", input).id());
-            assertEquals(JobStatus.COMPLETED, second.status(), second.lastError());
-
-            assertEquals(List.of(1, 1, 2), List.of(scripts.get(), speeches.get(), publishes.get()),
+            JobAssert.assertThat(engine, first).completed().manifest().isValid();
+            JobAssert.assertThat(engine, second).completed().stepFromCache("script", first).stepFromCache("speak", first)
+                    .stepExecuted("publish").manifest().isValid().hasValue("/steps/1/cached_from", first.id())
+                    .hasValue("/steps/1/artifacts/0/media_type", "audio/wav");
+            assertEquals(List.of(1, 1, 2), List.of(script.calls(), speak.calls(), publish.calls()),
                     "script and speak executed once for two jobs; publish in each");
-            List<JobStep> steps = engine.steps(second.id());
-            for (JobStep cached : steps.subList(0, 2)) {
-                assertEquals("cache", cached.skipReason(), cached.stepKey());
-                assertEquals(first.id(), cached.cachedFrom(), cached.stepKey());
-            }
-            assertNull(steps.get(2).skipReason());
-            JsonNode manifest = engine.manifest(second.id());
-            assertEquals(List.of(), ManifestSchema.validate(manifest));
-            assertEquals(first.id(), manifest.at("/steps/1/cached_from").asString());
-            assertEquals("audio/wav", manifest.at("/steps/1/artifacts/0/media_type").asString());
-            assertEquals(List.of(), ManifestSchema.validate(engine.manifest(first.id())));
 
             // The audio validator of the guide refuses a WAV at another sample rate, at once
             // (another input, so not from the cache).
             Job refused = engine.run(engine.createJob("narration", JSON.readTree("{\"topic\": \"tides\", \"rate\": 16000}")).id());
-            assertEquals(JobStatus.FAILED, refused.status());
-            assertTrue(refused.lastError().startsWith("step 'speak' failed: its output failed validation (1 problem): "
-                    + "audio: /audio has a sample rate of 16000 Hz, not 24000 Hz"), refused.lastError());
-            assertEquals(1, engine.steps(refused.id()).get(1).attempts(), "not retryable: one attempt");
+            JobAssert.assertThat(engine, refused).failedWith("step 'speak' failed: its output failed validation (1 problem): "
+                    + "audio: /audio has a sample rate of 16000 Hz, not 24000 Hz").stepAttempts("speak", 1);
         }
     }
 

@@ -7,25 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.engine.api.InvalidInputException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
-import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.StepStatus;
-import dev.stepwise.engine.core.InMemoryJobStore;
-import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.examples.DocSnippets;
+import dev.stepwise.engine.test.JobAssert;
+import dev.stepwise.engine.test.TestEngine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** The recipe on the in-memory store: the way docs/guide.md tells hosts to test their steps. */
 class WordCountTest {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     @TempDir
     Path dir;
 
@@ -36,64 +32,55 @@ class WordCountTest {
             Files.copy(in, sample);
         }
         // GUIDE:begin
-        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
-            Job job = engine.createJob("wordcount", JSON.readTree("{\"file\": \"" + sample + "\"}"));
-            job = engine.run(job.id());
+        try (TestEngine engine = TestEngine.inMemory("wordcount", b -> WordCount.register(b, dir))) {
+            Job job = engine.run("{\"file\": \"" + sample + "\"}");
 
-            assertEquals(JobStatus.COMPLETED, job.status(), job.lastError());
-            JsonNode report = engine.steps(job.id()).get(3).outputRefs();
-            assertEquals(28, report.get("total").asInt());
-            assertEquals("the", report.get("top").get(0).get("word").asString());
-            assertEquals(5, report.get("top").get(0).get("count").asInt());
+            JobAssert.assertThat(engine, job).completed().stepExecuted("read").stepExecuted("report")
+                    .manifest().isValid().hasValue("/output/total", 28)
+                    .hasValue("/output/top/0", Map.of("word", "the", "count", 5));
         }
         // GUIDE:end
     }
 
     @Test
     void tokenizeLowercasesAndKeepsInnerApostrophes() {
-        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
-            Path file = write("Don't STOP, don’t stop: 42 times\n");
-            Job job = engine.run(engine.createJob("wordcount", JSON.readTree("{\"file\": \"" + file + "\"}")).id());
-            JsonNode words = engine.steps(job.id()).get(1).outputRefs().get("words");
-            assertEquals(List.of("don't", "stop", "don't", "stop", "42", "times"),
-                    JSON.convertValue(words, List.class));
+        try (TestEngine engine = wordcount()) {
+            Job job = engine.run("{\"file\": \"" + json(write("Don't STOP, don’t stop: 42 times\n")) + "\"}");
+            engine.assertThat(job).manifest()
+                    .hasValue("/steps/1/output/words", List.of("don't", "stop", "don't", "stop", "42", "times"));
         }
     }
 
     @Test
     void anInputWithoutFileIsRejectedBeforeAnythingIsWritten() {
-        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
+        try (TestEngine engine = wordcount()) {
             InvalidInputException e = assertThrows(InvalidInputException.class,
-                    () -> engine.createJob("wordcount", JSON.readTree("{\"top\": 0, \"extra\": true}")));
+                    () -> engine.run("{\"top\": 0, \"extra\": true}"));
             assertEquals("wordcount@1", e.recipeId());
             List<String> paths = e.violations().stream().map(InvalidInputException.Violation::path).sorted().toList();
             assertEquals(3, paths.size(), e.getMessage());
             assertTrue(e.getMessage().contains("file"), e.getMessage());
             assertTrue(paths.contains("$.top"), e.getMessage());
-            assertEquals(List.of(), engine.jobs(JobQuery.all()));
+            assertEquals(List.of(), engine.engine().jobs(JobQuery.all()));
         }
     }
 
     @Test
     void theInputTopOverridesTheReportParam() {
-        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
-            Path file = write("a b b c c c");
-            Job job = engine.run(engine.createJob("wordcount",
-                    JSON.readTree("{\"file\": \"" + json(file) + "\", \"top\": 2}")).id());
-            assertEquals(JobStatus.COMPLETED, job.status(), job.lastError());
-            assertEquals(2, engine.steps(job.id()).get(3).outputRefs().get("top").size());
+        try (TestEngine engine = wordcount()) {
+            Job job = engine.run("{\"file\": \"" + json(write("a b b c c c")) + "\", \"top\": 2}");
+            engine.assertThat(job).completed().manifest().hasValue("/output/top/1", Map.of("word", "b", "count", 2));
+            assertEquals(2, engine.engine().steps(job.id()).get(3).outputRefs().get("top").size());
         }
     }
 
     @Test
     void aFileThatDoesNotExistFailsTheReadStepWithAClearMessage() {
-        try (JobEngine engine = WordCount.register(JobEngine.builder(new InMemoryJobStore()), dir).build()) {
+        try (TestEngine engine = wordcount()) {
             Path missing = dir.resolve("missing.txt");
-            Job job = engine.run(engine.createJob("wordcount", JSON.readTree("{\"file\": \"" + json(missing) + "\"}")).id());
-            assertEquals(JobStatus.FAILED, job.status());
-            assertTrue(job.lastError().startsWith("step 'read' failed: "), job.lastError());
-            assertTrue(job.lastError().contains(missing + " does not exist"), job.lastError());
-            assertEquals(StepStatus.PENDING, engine.steps(job.id()).get(1).status());
+            Job job = engine.run("{\"file\": \"" + json(missing) + "\"}");
+            engine.assertThat(job).failedWith("step 'read' failed: ").failedWith(missing + " does not exist")
+                    .stepStatus("tokenize", StepStatus.PENDING);
         }
     }
 
@@ -101,6 +88,10 @@ class WordCountTest {
     void guideQuotesTheTestVerbatim() throws IOException {
         DocSnippets.assertQuotes("docs/guide.md", DocSnippets.block(
                 "engine-examples/src/test/java/dev/stepwise/engine/examples/wordcount/WordCountTest.java", "GUIDE"));
+    }
+
+    private TestEngine wordcount() {
+        return TestEngine.inMemory("wordcount", b -> WordCount.register(b, dir));
     }
 
     private static String json(Path p) {
