@@ -32,7 +32,7 @@ import org.springframework.core.io.support.ResourcePatternUtils;
  * {@code META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports}).
  * Every bean gives way to one of its type that the application defines:
  * <ul>
- *   <li>{@link JobStore}: PostgreSQL on the application's {@code DataSource} when it is
+ *   <li>{@link JobStore} (unless the application defines a {@code JobStore} or a {@code JobEngine}): PostgreSQL on the application's {@code DataSource} when it is
  *       PostgreSQL and engine-postgres is present, else a SQLite file
  *       ({@code stepwise.store}, {@code stepwise.sqlite.path}, {@code stepwise.postgres.schema});</li>
  *   <li>{@link JobEngine}: on that store, with every {@link Step} bean registered under its bean
@@ -115,7 +115,7 @@ public class StepwiseAutoConfiguration {
     @ConditionalOnSingleCandidate(DataSource.class)
     static class StoreOnDataSource {
         @Bean
-        @ConditionalOnMissingBean
+        @ConditionalOnMissingBean({JobStore.class, JobEngine.class})
         JobStore stepwiseJobStore(StepwiseProperties properties, DataSource dataSource) {
             return JobStores.open(properties, Optional.of(dataSource));
         }
@@ -125,7 +125,7 @@ public class StepwiseAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     static class StoreWithoutDataSource {
         @Bean
-        @ConditionalOnMissingBean
+        @ConditionalOnMissingBean({JobStore.class, JobEngine.class})
         JobStore stepwiseJobStore(StepwiseProperties properties) {
             return JobStores.open(properties, Optional.empty());
         }
