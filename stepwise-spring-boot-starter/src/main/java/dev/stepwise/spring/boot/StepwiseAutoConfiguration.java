@@ -50,8 +50,7 @@ import org.springframework.core.io.support.ResourcePatternUtils;
         "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration"})
 @ConditionalOnClass(JobEngine.class)
 @EnableConfigurationProperties(StepwiseProperties.class)
-@Import({StepwiseAutoConfiguration.StoreOnDataSource.class, StepwiseAutoConfiguration.StoreWithoutDataSource.class,
-        StepwiseAutoConfiguration.DashboardOn.class, StepwiseAutoConfiguration.DashboardMissing.class})
+@Import({StepwiseAutoConfiguration.StoreOnDataSource.class, StepwiseAutoConfiguration.DashboardOn.class, StepwiseAutoConfiguration.DashboardMissing.class})
 public class StepwiseAutoConfiguration {
 
     /** The property that switches workers off: {@value}. */
@@ -61,6 +60,21 @@ public class StepwiseAutoConfiguration {
 
     /** Created by Spring Boot. */
     public StepwiseAutoConfiguration() {
+    }
+
+    /**
+     * The store when the application has no single {@code DataSource}: SQLite. (Declared here, not
+     * in a nested class, because this class's own beans are registered after those of the classes
+     * it imports: {@link StoreOnDataSource} has had its turn.)
+     *
+     * @param properties the {@code stepwise.*} properties
+     * @param loader     the application's class loader (tells whether engine-postgres is present)
+     * @return the SQLite store at {@code stepwise.sqlite.path}, or a failure if {@code stepwise.store=postgres}
+     */
+    @Bean
+    @ConditionalOnMissingBean({JobStore.class, JobEngine.class})
+    public JobStore stepwiseJobStore(StepwiseProperties properties, ResourceLoader loader) {
+        return JobStores.open(properties, Optional.empty(), loader.getClassLoader());
     }
 
     /**
@@ -116,18 +130,8 @@ public class StepwiseAutoConfiguration {
     static class StoreOnDataSource {
         @Bean
         @ConditionalOnMissingBean({JobStore.class, JobEngine.class})
-        JobStore stepwiseJobStore(StepwiseProperties properties, DataSource dataSource) {
-            return JobStores.open(properties, Optional.of(dataSource));
-        }
-    }
-
-    /** The store when the application has no (single) {@code DataSource}: SQLite. */
-    @Configuration(proxyBeanMethods = false)
-    static class StoreWithoutDataSource {
-        @Bean
-        @ConditionalOnMissingBean({JobStore.class, JobEngine.class})
-        JobStore stepwiseJobStore(StepwiseProperties properties) {
-            return JobStores.open(properties, Optional.empty());
+        JobStore stepwiseJobStore(StepwiseProperties properties, DataSource dataSource, ResourceLoader loader) {
+            return JobStores.open(properties, Optional.of(dataSource), loader.getClassLoader());
         }
     }
 

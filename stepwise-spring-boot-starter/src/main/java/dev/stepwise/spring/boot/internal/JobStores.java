@@ -32,12 +32,13 @@ public final class JobStores {
     /**
      * @param properties the bound properties
      * @param dataSource the application's single {@code DataSource}, if it has one
+     * @param loader     the application's class loader, which tells whether engine-postgres is present
      * @return the open (migrated) store
      * @throws IllegalStateException if {@code stepwise.store=postgres} cannot be honoured, or
      *                               {@code auto} cannot tell what the {@code DataSource} is
      */
-    public static JobStore open(StepwiseProperties properties, Optional<DataSource> dataSource) {
-        boolean postgresModule = ClassUtils.isPresent(POSTGRES_STORE, JobStores.class.getClassLoader());
+    public static JobStore open(StepwiseProperties properties, Optional<DataSource> dataSource, ClassLoader loader) {
+        boolean postgresModule = ClassUtils.isPresent(POSTGRES_STORE, loader);
         switch (properties.store()) {
             case SQLITE:
                 return sqlite(properties.sqlite().path());
