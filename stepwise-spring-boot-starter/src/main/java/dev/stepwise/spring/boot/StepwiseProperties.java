@@ -15,15 +15,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code stepwise.store}, a {@code stepwise.workers.shutdown-grace} that is not a duration)
  * fails in Spring Boot's binder, whose message names the property too.
  *
- * @param store     which store the engine uses: {@code auto} (PostgreSQL when the application's
- *                  {@code DataSource} is PostgreSQL and engine-postgres is on the classpath, else
- *                  SQLite), {@code sqlite} or {@code postgres}
- * @param sqlite    the SQLite store
- * @param postgres  the PostgreSQL store
- * @param recipes   the recipe files published at start-up
- * @param engine    the engine's settings
- * @param workers   the workers started and stopped with the application context
- * @param dashboard the web dashboard (module engine-dashboard)
+ * @param store     Which store the engine uses: auto (PostgreSQL when the application's DataSource
+ *                  is PostgreSQL and engine-postgres is on the classpath, else SQLite), sqlite or
+ *                  postgres.
+ * @param sqlite    The SQLite store.
+ * @param postgres  The PostgreSQL store.
+ * @param recipes   The recipe files published at start-up.
+ * @param engine    The engine's settings.
+ * @param workers   The workers started and stopped with the application context.
+ * @param dashboard The web dashboard (module engine-dashboard).
  */
 @ConfigurationProperties(StepwiseProperties.PREFIX)
 public record StepwiseProperties(
@@ -62,8 +62,8 @@ public record StepwiseProperties(
     /**
      * The SQLite store.
      *
-     * @param path the database file (created with its folder if missing); relative to the
-     *             working directory
+     * @param path The SQLite database file, created with its folder if missing (relative to the
+     *             working directory).
      */
     public record Sqlite(@DefaultValue("stepwise.db") Path path) {
         /** Requires a path. */
@@ -78,8 +78,9 @@ public record StepwiseProperties(
     /**
      * The PostgreSQL store on the application's {@code DataSource}.
      *
-     * @param schema the schema holding Stepwise's tables, created if missing (1-63 characters of
-     *               a-z, 0-9 and '_', not starting with a digit)
+     * @param schema The schema holding Stepwise's tables on the application's PostgreSQL
+     *               DataSource, created if missing (1-63 characters of a-z, 0-9 and '_', not
+     *               starting with a digit).
      */
     public record Postgres(@DefaultValue("stepwise") String schema) {
         /** Checks the schema name's form. */
@@ -96,7 +97,8 @@ public record StepwiseProperties(
      * holds, in any version, publishes nothing). A recipe that is not valid fails start-up with
      * the engine's message, which lists every problem.
      *
-     * @param locations Spring resource patterns of recipe JSON files
+     * @param locations Spring resource patterns of the recipe JSON files published at start-up
+     *                  (a pattern may match nothing; a plain location must exist).
      */
     public record Recipes(@DefaultValue(DEFAULT_LOCATION) List<String> locations) {
         /** Default of {@code stepwise.recipes.locations}: {@value}. */
@@ -111,13 +113,13 @@ public record StepwiseProperties(
     /**
      * The engine's settings (see {@code JobEngineBuilder}).
      *
-     * @param leaseTtl          a runner that stops heartbeating loses its job after this
-     * @param heartbeatInterval how often a running job's lease is renewed; shorter than
-     *                          {@code lease-ttl}
-     * @param maxInterruptions  a step whose process died more often than this fails the job
-     * @param jobParallelism    most steps of one job running at once
-     * @param recoverOnStart    whether start-up hands orphaned jobs (expired leases) back as
-     *                          pending
+     * @param leaseTtl          How long a runner that stops heartbeating keeps its job.
+     * @param heartbeatInterval How often a running job's lease is renewed (shorter than the
+     *                          lease TTL).
+     * @param maxInterruptions  How often a step's process may die before the step fails the job.
+     * @param jobParallelism    Most steps of one job running at once.
+     * @param recoverOnStart    Whether start-up hands orphaned jobs (expired leases) back as
+     *                          pending.
      */
     public record Engine(
             @DefaultValue("30s") Duration leaseTtl,
@@ -143,12 +145,12 @@ public record StepwiseProperties(
      * closes (running steps get {@code shutdown-grace} to finish; unfinished jobs go back to
      * pending with their lease released).
      *
-     * @param enabled       whether this application runs workers at all
-     * @param count         worker loops, each running one job at a time
-     * @param pollInterval  how often an idle worker looks for runnable jobs
-     * @param shutdownGrace how long running steps get to finish when the context closes
-     * @param recipeLimits  per recipe slug, the most jobs of it running at once across every
-     *                      worker on the store
+     * @param enabled       Whether this application runs workers.
+     * @param count         Worker loops, each running one job at a time.
+     * @param pollInterval  How often an idle worker looks for runnable jobs.
+     * @param shutdownGrace How long running steps get to finish when the context closes.
+     * @param recipeLimits  Per recipe slug, the most jobs of it running at once across every
+     *                      worker on the store.
      */
     public record Workers(
             @DefaultValue("true") boolean enabled,
@@ -172,10 +174,11 @@ public record StepwiseProperties(
     /**
      * The web dashboard, served when {@code enabled} and engine-dashboard is on the classpath.
      *
-     * @param enabled     whether to serve it
-     * @param port        its TCP port (0 = any free port)
-     * @param bindAddress the address it listens on; any other than loopback needs a token
-     * @param token       the bearer token its API requires (at least 16 characters), or none
+     * @param enabled     Whether to serve the dashboard (needs engine-dashboard on the classpath).
+     * @param port        The dashboard's TCP port (0 = any free port).
+     * @param bindAddress The address the dashboard listens on; any other than loopback needs a
+     *                    token.
+     * @param token       The bearer token the dashboard's API requires (at least 16 characters).
      */
     public record Dashboard(
             @DefaultValue("false") boolean enabled,
