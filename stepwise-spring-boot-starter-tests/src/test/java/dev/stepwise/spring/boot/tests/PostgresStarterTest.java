@@ -32,7 +32,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /**
  * The auto-configuration on the application's PostgreSQL {@code DataSource} (127.0.0.1:5432,
  * database {@code test}, user {@code postgres}; {@code -Dstepwise.pg.url} overrides). Each
- * context gets its own schema named after this class and JVM; all are dropped after the class.
+ * context gets its own schema named after this class and JVM; this JVM's are dropped after the
+ * class (not other runs' schemas: another build may be using them).
  */
 class PostgresStarterTest {
     static final String URL = System.getProperty("stepwise.pg.url", "jdbc:postgresql://127.0.0.1:5432/test");
@@ -60,7 +61,7 @@ class PostgresStarterTest {
         try (Connection c = DriverManager.getConnection(URL, "postgres", null)) {
             List<String> schemas = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace WHERE nspname LIKE ?")) {
-                ps.setString(1, "t\\_starter\\_%");
+                ps.setString(1, PREFIX.replace("_", "\\_") + "%"); // this JVM's only: other runs may be live
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         schemas.add(rs.getString(1));
