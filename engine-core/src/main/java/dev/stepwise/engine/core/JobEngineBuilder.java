@@ -191,6 +191,19 @@ public final class JobEngineBuilder {
         return this;
     }
 
+    /**
+     * Seeds a recipe given as its JSON document, read by the host from wherever it keeps it
+     * (e.g. the Spring Boot starter's {@code classpath:stepwise/recipes/*.json}). Validated and
+     * published at {@link #build()} like the files of {@link #recipes(Path)}.
+     *
+     * @param document the recipe JSON (see {@link Recipe})
+     * @return this
+     */
+    public JobEngineBuilder recipeJson(JsonNode document) {
+        recipeFileSeeds.add(Objects.requireNonNull(document, "document"));
+        return this;
+    }
+
     private static JsonNode readJson(String text, String where) {
         try {
             return Json.MAPPER.readTree(text);
