@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
  *   <li>a placeholder with no value (absent, or JSON {@code null}) in the input nor in the
  *       defaults fails with a {@link PermanentStepException} that names it and lists the fields
  *       there are: no retry can fix it;</li>
- *   <li>a {@code {{} that does not open a well-formed placeholder (a name of letters, digits and
+ *   <li>a <code>{{</code> that does not open a well-formed placeholder (a name of letters, digits and
  *       {@code _}, starting with a letter or {@code _}) makes the template invalid.</li>
  * </ul>
  * Instances are immutable and thread-safe.
@@ -51,7 +51,7 @@ public final class PromptTemplate {
      *
      * @param template the text
      * @return the template
-     * @throws PermanentStepException if a {@code {{} does not open a well-formed placeholder
+     * @throws PermanentStepException if a <code>{{</code> does not open a well-formed placeholder
      */
     public static PromptTemplate of(String template) {
         return parse("template", template, null);
