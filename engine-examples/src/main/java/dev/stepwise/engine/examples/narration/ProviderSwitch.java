@@ -84,8 +84,7 @@ public final class ProviderSwitch implements Step {
         Step impl = byType.get(type);
         if (impl == null) {
             throw new PermanentStepException("provider '" + key + "' has " + (type.isBlank() ? "no \"type\"" : "type '" + type + "'")
-                    + ", which no " + stepType + " step is registered for; registered types: " + types()
-                    + " (set it with: config set provider " + key + " '{\"type\": \"" + types().get(0) + "\"}')");
+                    + ", which no " + stepType + " step is registered for; registered types: " + types());
         }
         return impl;
     }
