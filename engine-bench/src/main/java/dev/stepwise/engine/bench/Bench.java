@@ -45,7 +45,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  *   java -jar engine-bench/target/stepwise-bench.jar [--quick] [--reps N] [--out FILE]
- *        [--only memory,throughput,workers,overhead,growth,commits,wal,dashboard,dashboard-logs,artifacts,observe] [--observe]
+ *        [--only memory,throughput,workers,group,overhead,growth,commits,wal,dashboard,dashboard-logs,artifacts,observe] [--observe]
  *        [--sync normal|full|both]
  *   java -jar engine-bench/target/stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE]
  * </pre>
@@ -59,8 +59,8 @@ public final class Bench {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
 
-    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "overhead", "growth", "commits", "wal",
-            "dashboard", "dashboard-logs", "artifacts", "observe");
+    private static final Set<String> WORKLOADS = Set.of("memory", "throughput", "workers", "group", "overhead", "growth", "commits",
+            "wal", "dashboard", "dashboard-logs", "artifacts", "observe");
 
     private final boolean quick;
     /** {@code --jobs J}: J x 5 (and J/10 x 50) instead of 2000 x 5 and 200 x 50 in the throughput and workers rows. */
@@ -132,6 +132,9 @@ public final class Bench {
         }
         if (only.contains("workers")) {
             bench.workers();
+        }
+        if (only.contains("group")) {
+            bench.groupCommit();
         }
         if (only.contains("overhead")) {
             bench.overhead();
@@ -288,10 +291,46 @@ public final class Bench {
         }
     }
 
+    /**
+     * Group commit on and off (issue 15): submit + 4 worker threads, the two interleaved per
+     * repetition with the floor of the same moment.
+     */
+    private void groupCommit() throws Exception {
+        int jobs = jobsOverride > 0 ? jobsOverride : quick ? 200 : 2000;
+        int steps = 5;
+        for (Synchronous sync : syncs) {
+            List<Double> on = new ArrayList<>();
+            List<Double> off = new ArrayList<>();
+            List<Double> floor = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                floor.add(floorRep(sync, jobs, steps));
+                on.add(submitAndWorkersRep(sync, jobs, steps, 4, true));
+                off.add(submitAndWorkersRep(sync, jobs, steps, 4, false));
+                progress("group %s %dx%d rep %d: 4 threads, group commit on %.0f / off %.0f steps/s, floor %.0f", name(sync), jobs,
+                        steps, r + 1, jobs * steps / on.get(r), jobs * steps / off.get(r), jobs * steps / floor.get(r));
+            }
+            String shape = jobs + " x " + steps;
+            double floorMedian = Stats.median(rate(floor, jobs * steps));
+            double offMedian = Stats.median(rate(off, jobs * steps));
+            row("floor: plain JDBC, 1 tx per step (same moments)", sync, shape, "steps/s", rate(floor, jobs * steps), "%.0f",
+                    "1.00 x floor");
+            row("submit + 4 worker threads, group commit off", sync, shape, "steps/s", rate(off, jobs * steps), "%.0f",
+                    f("%.2f x floor", offMedian / floorMedian));
+            row("submit + 4 worker threads, group commit on", sync, shape, "steps/s", rate(on, jobs * steps), "%.0f",
+                    f("%.2f x floor; %.2f x off", Stats.median(rate(on, jobs * steps)) / floorMedian,
+                            Stats.median(rate(on, jobs * steps)) / offMedian));
+        }
+    }
+
     /** Seconds to submit J jobs and run them with {@code count} worker threads on one engine. */
     private static double submitAndWorkersRep(Synchronous sync, int jobs, int steps, int count) throws Exception {
+        return submitAndWorkersRep(sync, jobs, steps, count, SqliteJobStore.DEFAULT_GROUP_COMMIT);
+    }
+
+    private static double submitAndWorkersRep(Synchronous sync, int jobs, int steps, int count, boolean group)
+            throws Exception {
         Path dir = Files.createTempDirectory("stepwise-bench-");
-        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).build();
+        try (SqliteJobStore store = SqliteJobStore.builder(dir.resolve("bench.db")).synchronous(sync).groupCommit(group).build();
                 JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
             JsonNode input = JsonNodeFactory.instance.objectNode().put("n", 1);
             long t0 = System.nanoTime();
