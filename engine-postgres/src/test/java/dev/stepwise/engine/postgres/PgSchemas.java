@@ -45,7 +45,11 @@ public final class PgSchemas {
         return builder().build();
     }
 
-    /** Drops every schema of this class, also those of earlier runs. */
+    /**
+     * Drops the schemas of this class made by this JVM, and those left by earlier runs whose JVM
+     * is gone; never those of a live JVM (another build on this machine may be running the same
+     * class at the same time).
+     */
     public void dropAll() throws SQLException {
         try (Connection c = admin()) {
             List<String> schemas = new ArrayList<>();
@@ -59,9 +63,23 @@ public final class PgSchemas {
             }
             try (Statement s = c.createStatement()) {
                 for (String schema : schemas) {
+                    if (!ownedOrOrphaned(schema)) {
+                        continue;
+                    }
                     s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
                 }
             }
+        }
+    }
+
+    private boolean ownedOrOrphaned(String schema) {
+        String rest = schema.substring(prefix.length());
+        int end = rest.indexOf('_');
+        try {
+            long pid = Long.parseLong(end < 0 ? rest : rest.substring(0, end));
+            return pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).isEmpty();
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
