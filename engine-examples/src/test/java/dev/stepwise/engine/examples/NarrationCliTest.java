@@ -201,7 +201,7 @@ class NarrationCliTest {
         JobStep speech = steps(job).get(1);
         assertEquals(StepStatus.FAILED, speech.status());
         assertTrue(speech.error().contains("provider 'speech' has type 'polly', which no speech step is registered for; "
-                + "registered types: [espeak, tone]"), speech.error());
+                + "registered types: [azure, espeak, tone]"), speech.error());
         assertEquals(1, speech.attempts(), "a permanent failure is not retried by the step's policy");
     }
 

@@ -139,14 +139,13 @@ public final class AzureSpeechStep implements Step {
 
     /**
      * The voice document named by the step's {@value #PARAM_VOICE} param, from the job's config snapshot.
-     * Voices are presets (of type {@code voice}) until the engine has a voice kind of its own.
      *
      * @param ctx the step's context
      * @param key the voice's key
      * @return its value
      */
     JsonNode voiceDocument(StepContext ctx, String key) {
-        return ctx.config(DocumentKind.PRESET, key);
+        return ctx.config(DocumentKind.VOICE, key);
     }
 
     private JsonNode voiceConfig(StepContext ctx, String key) {

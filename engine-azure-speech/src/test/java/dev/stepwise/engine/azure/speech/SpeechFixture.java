@@ -45,14 +45,14 @@ final class SpeechFixture {
     }
 
     static JsonNode voice() {
-        return json("{\"type\": \"voice\", \"provider\": \"azure\", \"name\": \"en-US-JennyNeural\", \"language\": \"en-US\", "
+        return json("{\"provider\": \"azure\", \"name\": \"en-US-JennyNeural\", \"language\": \"en-US\", "
                 + "\"style\": \"narration-professional\", \"prosody\": {\"rate\": \"+5%\", \"pitch\": \"+0Hz\"}}");
     }
 
     static Recipe recipe(int maxAttempts) {
         return Recipe.fromJson(json("{\"slug\": \"speak\", "
                 + "\"input_schema\": {\"type\": \"object\", \"required\": [\"text\"]}, "
-                + "\"presets\": [\"narrator-en\"], \"providers\": [\"azure-speech\"], "
+                + "\"voices\": [\"narrator-en\"], \"providers\": [\"azure-speech\"], "
                 + "\"steps\": [{\"key\": \"script\", \"type\": \"fixed-text\"}, "
                 + "{\"key\": \"speech\", \"type\": \"azure-speech\", \"params\": {\"provider\": \"azure-speech\", \"voice\": \"narrator-en\"}, "
                 + "\"retry\": {\"max_attempts\": " + maxAttempts + ", \"initial_delay_ms\": 20, \"jitter\": \"none\"}, "
@@ -66,7 +66,7 @@ final class SpeechFixture {
                 .secretResolver(RESOLVER)
                 .manifestWriter(new FileManifestWriter(manifests))
                 .config(DocumentKind.PROVIDER, "azure-speech", provider)
-                .config(DocumentKind.PRESET, "narrator-en", voice())
+                .config(DocumentKind.VOICE, "narrator-en", voice())
                 .recipe(recipe);
     }
 

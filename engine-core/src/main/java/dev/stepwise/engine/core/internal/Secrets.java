@@ -16,12 +16,13 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Secrets {
     /**
-     * Field names that hold secrets: {@code api_key}, {@code secret}, {@code password},
-     * {@code credential}, and {@code token} ({@code access_token}, {@code authToken}) but not
-     * {@code tokens}, which counts them ({@code max_tokens}, {@code input_tokens}).
+     * Field names that hold secrets: {@code api_key}, {@code secret}, {@code token},
+     * {@code password}, {@code credential}, and {@code key} alone or at the end of a name
+     * ({@code key}, {@code subscription_key}: Azure's provider calls its key {@code key}). A
+     * number under a name ending in {@code tokens} is a count, not a secret (see {@link #TOKEN_COUNT}).
      */
     private static final Pattern SECRET_NAME = Pattern.compile(
-            "(?i).*(api[_-]?key|secret|password|passwd|credential).*|(?i).*token([^s].*)?");
+            "(?i).*(api[_-]?key|secret|token|password|passwd|credential).*|(?i)(.*[_-])?key");
     private static final Pattern REFERENCE = Pattern.compile("[a-z][a-z0-9+.-]*:.+");
     /** A count of tokens ({@code max_tokens}, {@code input_tokens}): a number under such a name is no secret (issue 13). */
     private static final Pattern TOKEN_COUNT = Pattern.compile("(?i).*tokens");

@@ -220,6 +220,10 @@ public abstract class ConfigContract extends StoreContractBase {
         InvalidRecipeException literal = assertThrows(InvalidRecipeException.class,
                 () -> engine.catalog().putConfig(DocumentKind.PROVIDER, "llm", json("{\"model\":\"m\",\"api_key\":\"" + SECRET + "\"}")));
         assertTrue(literal.getMessage().contains("$.api_key") && !literal.getMessage().contains(SECRET), literal.getMessage());
+        // Azure's provider names its key plain "key": a literal one is refused too.
+        InvalidRecipeException azureKey = assertThrows(InvalidRecipeException.class, () -> engine.catalog().putConfig(
+                DocumentKind.PROVIDER, "tts", json("{\"type\":\"azure\",\"region\":\"westeurope\",\"key\":\"" + SECRET + "\"}")));
+        assertTrue(azureKey.getMessage().contains("$.key") && !azureKey.getMessage().contains(SECRET), azureKey.getMessage());
         // A token count is a number, not a secret (a model preset's max_tokens); a string under such a name still is.
         engine.catalog().putConfig(DocumentKind.PRESET, "model", json("{\"model\":\"m\",\"max_tokens\":1024}"));
         InvalidRecipeException tokenText = assertThrows(InvalidRecipeException.class,

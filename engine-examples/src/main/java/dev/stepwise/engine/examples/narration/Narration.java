@@ -1,6 +1,8 @@
 package dev.stepwise.engine.examples.narration;
 
+import dev.stepwise.engine.anthropic.ClaudeScriptStep;
 import dev.stepwise.engine.api.PermanentStepException;
+import dev.stepwise.engine.azure.speech.AzureSpeechStep;
 import dev.stepwise.engine.core.JobEngineBuilder;
 import tools.jackson.databind.JsonNode;
 
@@ -12,14 +14,14 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Which services do the work is config: the steps {@code script} and {@code speech} are
  * {@link ProviderSwitch}es that follow the {@code type} of the provider documents {@value #SCRIPT_PROVIDER}
- * and {@value #SPEECH_PROVIDER}. Offline, {@code script} is {@link OfflineScriptWriter}
- * ({@code "offline"}) and {@code speech} is {@link EspeakSpeech} ({@code "espeak"}) or
- * {@link ToneSpeech} ({@code "tone"}). A host adds the real services to the builders before
- * registering:
+ * and {@value #SPEECH_PROVIDER}: {@code script} is {@link OfflineScriptWriter} ({@code "offline"})
+ * or {@link ClaudeScriptStep} ({@code "anthropic"}); {@code speech} is {@link ToneSpeech}
+ * ({@code "tone"}), {@link EspeakSpeech} ({@code "espeak"}) or {@link AzureSpeechStep}
+ * ({@code "azure"}). A host adds its own types to the builders before registering:
  * <pre>{@code
  * Narration.registerSteps(builder,
- *         Narration.scriptProviders().provider("anthropic", claudeStep),
- *         Narration.speechProviders().provider("azure", azureStep));
+ *         Narration.scriptProviders().provider("my-llm", myStep),
+ *         Narration.speechProviders());
  * }</pre>
  */
 public final class Narration {
@@ -43,15 +45,19 @@ public final class Narration {
     private Narration() {
     }
 
-    /** @return the script step's providers: {@code offline} */
+    /** @return the script step's providers: {@code offline} and {@code anthropic} ({@link ClaudeScriptStep}) */
     public static ProviderSwitch.Builder scriptProviders() {
-        return ProviderSwitch.builder("script").provider("offline", new OfflineScriptWriter());
+        return ProviderSwitch.builder("script").provider("offline", new OfflineScriptWriter())
+                .provider("anthropic", new ClaudeScriptStep());
     }
 
-    /** @return the speech step's providers: {@code tone} and {@code espeak}; the input's {@code voice} names the voice */
+    /**
+     * @return the speech step's providers: {@code tone}, {@code espeak} and {@code azure}
+     *         ({@link AzureSpeechStep}); the input's {@code voice} names the voice
+     */
     public static ProviderSwitch.Builder speechProviders() {
         return ProviderSwitch.builder("speech").paramFromInput("voice")
-                .provider("tone", new ToneSpeech()).provider("espeak", new EspeakSpeech());
+                .provider("tone", new ToneSpeech()).provider("espeak", new EspeakSpeech()).provider("azure", new AzureSpeechStep());
     }
 
     /**

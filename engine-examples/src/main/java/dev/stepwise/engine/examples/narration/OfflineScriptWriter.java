@@ -1,5 +1,6 @@
 package dev.stepwise.engine.examples.narration;
 
+import dev.stepwise.engine.anthropic.PromptTemplate;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Step;
@@ -58,8 +59,9 @@ public final class OfflineScriptWriter implements Step {
         if (topic.isEmpty()) {
             throw new PermanentStepException("the job input needs a non-empty 'topic' for the script");
         }
-        int words = Narration.words(PromptTemplate.value("words", ctx.input(), prompt.path("defaults")));
-        String rendered = PromptTemplate.render(promptKey, prompt, ctx.input());
+        JsonNode words0 = ctx.input().hasNonNull("words") ? ctx.input().get("words") : prompt.path("defaults").get("words");
+        int words = Narration.words(words0);
+        String rendered = PromptTemplate.fromPrompt(promptKey, prompt).render(ctx.input());
         simulateDelay(ctx, delayMs);
         String text = write(topic, rendered, words);
         ctx.log().info("offline script: {} words about '{}' (delay {} ms)", words, topic, delayMs);

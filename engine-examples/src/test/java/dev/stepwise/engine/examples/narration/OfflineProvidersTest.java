@@ -29,24 +29,6 @@ class OfflineProvidersTest {
     }
 
     @Test
-    void theTemplateFillsPlaceholdersFromTheInputThenTheDefaultsAndNamesAnUnknownOne() {
-        JsonNode prompt = JSON.readTree("{\"template\": \"About {{topic}} in {{ words }} words: {{topic}}.\", \"defaults\": {\"words\": 120}}");
-        assertEquals("About tides in 120 words: tides.", PromptTemplate.render("p", prompt, JSON.readTree("{\"topic\": \"tides\"}")));
-        assertEquals("About tides in 45 words: tides.",
-                PromptTemplate.render("p", prompt, JSON.readTree("{\"topic\": \"tides\", \"words\": 45}")), "the input wins");
-        assertEquals("$1 {not}", PromptTemplate.render("p", JSON.readTree("{\"template\": \"{{x}} {not}\"}"),
-                JSON.readTree("{\"x\": \"$1\"}")), "values are inserted literally");
-        PermanentStepException e = assertThrows(PermanentStepException.class, () -> PromptTemplate.render("narration-script",
-                JSON.readTree("{\"template\": \"{{topic}} by {{author}}\", \"defaults\": {\"words\": 1}}"),
-                JSON.readTree("{\"topic\": \"t\"}")));
-        assertEquals("prompt 'narration-script' has placeholder {{author}} but the job input has no field 'author' and the prompt "
-                + "no default for it (fields: topic, words)", e.getMessage());
-        PermanentStepException none = assertThrows(PermanentStepException.class,
-                () -> PromptTemplate.render("p", JSON.readTree("{\"text\": \"x\"}"), JSON.readTree("{}")));
-        assertTrue(none.getMessage().startsWith("prompt 'p' needs a string 'template'"), none.getMessage());
-    }
-
-    @Test
     void theToneTrackIsAValidWavWhoseLengthFollowsTheWords() throws Exception {
         byte[] wav = Wav.pcm16Mono(ToneSpeech.tones(5, 400, 8_000), 8_000);
         try (AudioInputStream in = AudioSystem.getAudioInputStream(new ByteArrayInputStream(wav))) {
@@ -66,6 +48,6 @@ class OfflineProvidersTest {
         ProviderSwitch.Builder b = ProviderSwitch.builder("speech").provider("tone", new ToneSpeech());
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> b.provider("tone", new ToneSpeech()));
         assertEquals("provider type 'tone' is already registered for speech", twice.getMessage());
-        assertEquals("espeak=1,tone=1", Narration.speechProviders().build().version());
+        assertEquals("azure=1,espeak=1,tone=1", Narration.speechProviders().build().version());
     }
 }

@@ -9,7 +9,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * A voice document: {@code {"provider": "azure", "name": "en-US-JennyNeural", "language": "en-US",
  * "style": "narration-professional", "prosody": {"rate": "+0%", "pitch": "+0Hz"}}} ({@code style} and
- * {@code prosody} optional; other fields, such as a preset's {@code "type": "voice"}, are ignored).
+ * {@code prosody} optional).
  *
  * @param name     the service's voice name
  * @param language its language tag, e.g. {@code en-US}
