@@ -130,6 +130,10 @@ public final class Writer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (!mine.done) {
+            // Its group ended on something unexpected (see commitGroup): never report it as committed.
+            throw new StoreException(what + " failed: its group commit was interrupted");
+        }
         if (mine.fatal != null) {
             throw mine.fatal;
         }
@@ -153,6 +157,19 @@ public final class Writer implements AutoCloseable {
         if (group.isEmpty()) {
             return;
         }
+        try {
+            commitDrained(group);
+        } finally {
+            for (Queued<?> q : group) {
+                if (!q.done) { // something unexpected escaped: the write is not known to be committed
+                    q.failed = new StoreException(q.what + " failed: its group commit was interrupted");
+                    q.done = true;
+                }
+            }
+        }
+    }
+
+    private void commitDrained(List<Queued<?>> group) {
         String what = group.size() == 1 ? group.get(0).what : "group commit of " + group.size() + " writes";
         boolean committed;
         try {
