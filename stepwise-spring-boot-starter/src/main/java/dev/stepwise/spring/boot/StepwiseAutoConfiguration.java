@@ -7,6 +7,10 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.JobEngineBuilder;
 import dev.stepwise.engine.core.WorkerOptions;
 import dev.stepwise.engine.dashboard.Dashboard;
+import dev.stepwise.engine.micrometer.StepwiseObservability;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.observation.ObservationRegistry;
 import dev.stepwise.spring.boot.internal.JobStores;
 import dev.stepwise.spring.boot.internal.RecipeFiles;
 import java.util.Map;
@@ -42,7 +46,12 @@ import org.springframework.core.io.support.ResourcePatternUtils;
  *   <li>{@link StepwiseWorkers} (unless {@code stepwise.workers.enabled=false}): workers that
  *       start and stop, gracefully, with the application context;</li>
  *   <li>{@code Dashboard} when {@code stepwise.dashboard.enabled=true} and engine-dashboard is
- *       present.</li>
+ *       present;</li>
+ *   <li>a {@link StepwiseEngineCustomizer} named {@value #OBSERVABILITY_CUSTOMIZER} that installs
+ *       engine-micrometer's {@code StepwiseObservability} on the application's
+ *       {@code ObservationRegistry} and {@code MeterRegistry} (Micrometer's global registry when
+ *       the application has none) when {@code stepwise.observability.enabled=true} and
+ *       engine-micrometer is present.</li>
  * </ul>
  */
 @AutoConfiguration(afterName = {
@@ -50,13 +59,20 @@ import org.springframework.core.io.support.ResourcePatternUtils;
         "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration"})
 @ConditionalOnClass(JobEngine.class)
 @EnableConfigurationProperties(StepwiseProperties.class)
-@Import({StepwiseAutoConfiguration.StoreOnDataSource.class, StepwiseAutoConfiguration.DashboardOn.class, StepwiseAutoConfiguration.DashboardMissing.class})
+@Import({StepwiseAutoConfiguration.StoreOnDataSource.class, StepwiseAutoConfiguration.DashboardOn.class,
+        StepwiseAutoConfiguration.DashboardMissing.class, StepwiseAutoConfiguration.ObservabilityOn.class,
+        StepwiseAutoConfiguration.ObservabilityMissing.class})
 public class StepwiseAutoConfiguration {
 
     /** The property that switches workers off: {@value}. */
     public static final String WORKERS_ENABLED = "stepwise.workers.enabled";
     /** The property that switches the dashboard on: {@value}. */
     public static final String DASHBOARD_ENABLED = "stepwise.dashboard.enabled";
+
+    /** The property that switches Micrometer observation on: {@value}. */
+    public static final String OBSERVABILITY_ENABLED = "stepwise.observability.enabled";
+    /** The bean name of the customizer that installs the observation: {@value}. */
+    public static final String OBSERVABILITY_CUSTOMIZER = "stepwiseObservabilityCustomizer";
 
     /** Created by Spring Boot. */
     public StepwiseAutoConfiguration() {
@@ -164,6 +180,35 @@ public class StepwiseAutoConfiguration {
         @Bean
         Object stepwiseDashboardMissing() {
             throw new IllegalStateException(DASHBOARD_ENABLED + "=true needs dev.stepwise:engine-dashboard on the"
+                    + " classpath; add it, or remove the property");
+        }
+    }
+
+    /** Micrometer observation of jobs and steps, when switched on and engine-micrometer is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.stepwise.engine.micrometer.StepwiseObservability")
+    @ConditionalOnBooleanProperty(OBSERVABILITY_ENABLED)
+    @EnableConfigurationProperties(StepwiseObservabilityProperties.class)
+    static class ObservabilityOn {
+        @Bean(OBSERVABILITY_CUSTOMIZER)
+        @ConditionalOnMissingBean(name = OBSERVABILITY_CUSTOMIZER)
+        StepwiseEngineCustomizer stepwiseObservabilityCustomizer(StepwiseObservabilityProperties properties,
+                ObjectProvider<ObservationRegistry> observations, ObjectProvider<MeterRegistry> meters) {
+            ObservationRegistry o = observations.getIfAvailable(ObservationRegistry::create);
+            MeterRegistry m = meters.getIfAvailable(() -> Metrics.globalRegistry);
+            return builder -> builder.eventListener(
+                    StepwiseObservability.builder(o, m).gaugeRefresh(properties.gaugeRefresh()).build());
+        }
+    }
+
+    /** Switched on without the module: fail rather than observe nothing. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass("dev.stepwise.engine.micrometer.StepwiseObservability")
+    @ConditionalOnBooleanProperty(OBSERVABILITY_ENABLED)
+    static class ObservabilityMissing {
+        @Bean
+        Object stepwiseObservabilityMissing() {
+            throw new IllegalStateException(OBSERVABILITY_ENABLED + "=true needs dev.stepwise:engine-micrometer on the"
                     + " classpath; add it, or remove the property");
         }
     }

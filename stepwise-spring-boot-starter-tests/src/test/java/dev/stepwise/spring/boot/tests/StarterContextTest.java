@@ -12,6 +12,11 @@ import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.contract.Await;
 import dev.stepwise.engine.dashboard.Dashboard;
+import dev.stepwise.engine.micrometer.StepwiseObservability;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import dev.stepwise.spring.boot.StepwiseAutoConfiguration;
 import dev.stepwise.spring.boot.StepwiseEngineCustomizer;
@@ -265,6 +270,41 @@ class StarterContextTest {
                 .withPropertyValues("stepwise.dashboard.enabled=true", "stepwise.workers.enabled=false")
                 .run(ctx -> assertThat(messages(ctx.getStartupFailure()))
                         .contains("stepwise.dashboard.enabled=true needs dev.stepwise:engine-dashboard on the classpath"));
+    }
+
+    @Test
+    void observabilitySwitchedOnRecordsJobsAndStepsInTheApplicationsRegistries() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        runner().withUserConfiguration(TestSteps.ShoutConfig.class)
+                .withBean(MeterRegistry.class, () -> meters)
+                .withBean(ObservationRegistry.class, () -> observations)
+                .withPropertyValues("stepwise.recipes.locations=classpath:test-recipes/shout.json",
+                        "stepwise.workers.enabled=false", "stepwise.observability.enabled=true")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed().hasBean(StepwiseAutoConfiguration.OBSERVABILITY_CUSTOMIZER);
+                    JobEngine engine = ctx.getBean(JobEngine.class);
+                    Job job = engine.run(engine.createJob("shout", json("{\"text\": \"observed\"}")).id());
+                    assertThat(job.status()).isEqualTo(JobStatus.COMPLETED);
+                    assertThat(meters.find("stepwise.job").tag("recipe", "shout").timer()).isNotNull();
+                    assertThat(meters.find("stepwise.step").tag("recipe", "shout").tag("step", "shout")
+                            .tag("outcome", "success").timer().count()).isEqualTo(1);
+                });
+    }
+
+    @Test
+    void observabilityIsOffUnlessSwitchedOn() {
+        runner().withPropertyValues("stepwise.workers.enabled=false")
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(StepwiseAutoConfiguration.OBSERVABILITY_CUSTOMIZER));
+    }
+
+    @Test
+    void observabilitySwitchedOnWithoutItsModuleFailsStartup() {
+        runner().withClassLoader(new FilteredClassLoader(StepwiseObservability.class))
+                .withPropertyValues("stepwise.observability.enabled=true", "stepwise.workers.enabled=false")
+                .run(ctx -> assertThat(messages(ctx.getStartupFailure()))
+                        .contains("stepwise.observability.enabled=true needs dev.stepwise:engine-micrometer on the classpath"));
     }
 
     static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
