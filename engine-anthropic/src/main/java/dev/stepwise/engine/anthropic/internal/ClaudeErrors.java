@@ -5,6 +5,8 @@ import com.anthropic.errors.AnthropicInvalidDataException;
 import com.anthropic.errors.AnthropicIoException;
 import com.anthropic.errors.AnthropicServiceException;
 import dev.stepwise.engine.api.PermanentStepException;
+import dev.stepwise.engine.api.Redactor;
+import dev.stepwise.engine.api.RetryAfter;
 import dev.stepwise.engine.api.RetryableStepException;
 import java.io.InterruptedIOException;
 import java.time.Clock;

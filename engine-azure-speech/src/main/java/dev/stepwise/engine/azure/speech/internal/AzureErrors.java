@@ -1,6 +1,8 @@
 package dev.stepwise.engine.azure.speech.internal;
 
 import dev.stepwise.engine.api.PermanentStepException;
+import dev.stepwise.engine.api.Redactor;
+import dev.stepwise.engine.api.RetryAfter;
 import dev.stepwise.engine.api.RetryableStepException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;

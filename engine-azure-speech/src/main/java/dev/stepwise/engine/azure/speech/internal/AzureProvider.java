@@ -1,6 +1,7 @@
 package dev.stepwise.engine.azure.speech.internal;
 
 import dev.stepwise.engine.api.PermanentStepException;
+import dev.stepwise.engine.api.Redactor;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

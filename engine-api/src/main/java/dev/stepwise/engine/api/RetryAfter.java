@@ -1,4 +1,4 @@
-package dev.stepwise.engine.anthropic.internal;
+package dev.stepwise.engine.api;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,8 +9,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
- * Reads an HTTP {@code Retry-After} value (RFC 9110: delay-seconds or an HTTP-date) and
- * Anthropic's {@code retry-after-ms}.
+ * Reads how long an outside service asked a step to wait before calling again: an HTTP
+ * {@code Retry-After} value (RFC 9110: delay-seconds or an HTTP-date) or a {@code retry-after-ms}
+ * value (Anthropic's). A step that calls such a service passes the result to
+ * {@link RetryableStepException}; shared by the provider modules.
  */
 public final class RetryAfter {
     /** The longest wait honoured: a service asking for more is capped (the policy still decides attempts). */

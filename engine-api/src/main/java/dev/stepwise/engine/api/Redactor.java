@@ -1,10 +1,12 @@
-package dev.stepwise.engine.azure.speech.internal;
+package dev.stepwise.engine.api;
 
 import java.util.Objects;
 
 /**
  * Holds a secret (an API key) and removes it from any text passed on: an error body the service
- * echoed, an exception message. Its {@link #toString()} never shows the secret.
+ * echoed, an exception message. Its {@link #toString()} never shows the secret. For steps that
+ * call outside services with a key resolved from a secret reference (see {@link SecretResolver});
+ * shared by the provider modules.
  */
 public final class Redactor {
     /** What a secret is replaced with. */
