@@ -510,8 +510,9 @@ class DashboardApiHttpTest {
         try {
             Future<Job> run = pool.submit(() -> f.engine.run(held.id()));
             waitForStatus(held.id(), "hold", StepStatus.RUNNING);
-            Future<String> stream = pool.submit(() -> http.stream("/api/jobs/" + held.id() + "/events", 1 << 20));
-            f.open("hold");
+            // The gate opens only once the stream is connected and has shown the running job.
+            Future<String> stream = pool.submit(() -> http.stream("/api/jobs/" + held.id() + "/events", 1 << 20,
+                    "\"status\":\"running\"", () -> f.open("hold")));
             JobAssert.assertThat(f.engine, run.get(60, TimeUnit.SECONDS)).completed();
             String text = stream.get(60, TimeUnit.SECONDS);
             assertTrue(text.contains("\"status\":\"running\""), text);

@@ -135,4 +135,34 @@ final class Http {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /**
+     * Reads an event stream until it ends (at most {@code maxBytes}), running {@code onMarker} once,
+     * as soon as {@code marker} has arrived: a test acts on the job only once the stream is
+     * connected and has shown the state before the action.
+     */
+    String stream(String path, int maxBytes, String marker, Runnable onMarker) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port
+                    + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = s.getInputStream();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            boolean fired = false;
+            int n;
+            while (bytes.size() < maxBytes && (n = in.read(buf, 0, Math.min(buf.length, maxBytes - bytes.size()))) > 0) {
+                bytes.write(buf, 0, n);
+                if (!fired && bytes.toString(StandardCharsets.UTF_8).contains(marker)) {
+                    fired = true;
+                    onMarker.run();
+                }
+            }
+            String text = bytes.toString(StandardCharsets.UTF_8);
+            seen.add(text);
+            return text;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
