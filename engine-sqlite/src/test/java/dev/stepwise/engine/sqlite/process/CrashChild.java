@@ -38,7 +38,7 @@ public final class CrashChild {
         String jobId = a.get("job");
         int steps = Integer.parseInt(a.getOrDefault("steps", "20"));
         String halt = a.get("halt");
-        RunListener listener = halt == null ? RunListener.NONE : new HaltAt(halt);
+        RunListener listener = halt == null ? RunListener.NONE : new HaltAt(halt, Path.of(a.get("effects")));
         try (SqliteJobStore store = stores(db, halt);
                 JobEngine engine = JobEngine.builder(store)
                         .leaseTtl(Duration.ofMillis(Long.parseLong(a.getOrDefault("ttlMs", "1000"))))
@@ -90,11 +90,13 @@ public final class CrashChild {
         private final String step;
         private volatile String current;
         private volatile boolean executed;
+        private final Path effects;
 
-        HaltAt(String spec) {
+        HaltAt(String spec, Path effects) {
             int at = spec.indexOf('@');
             this.point = spec.substring(0, at);
             this.step = spec.substring(at + 1);
+            this.effects = effects;
         }
 
         private void halt(String here) {
@@ -137,8 +139,18 @@ public final class CrashChild {
 
         @Override
         public void beforeLeaseRenewal(String jobId) {
-            if (step.equals(current)) {
+            // Only once the step is under way (its effect line written): a renewal that comes between
+            // the running record and the step's first line would halt before anything ran.
+            if (step.equals(current) && effectWritten()) {
                 halt("lease-renewal");
+            }
+        }
+
+        private boolean effectWritten() {
+            try {
+                return !Effects.read(effects).getOrDefault(step, java.util.List.of()).isEmpty();
+            } catch (java.io.IOException | RuntimeException e) {
+                return false; // not readable yet (a line being written): the next renewal looks again
             }
         }
     }
