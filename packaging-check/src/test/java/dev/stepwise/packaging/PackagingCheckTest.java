@@ -171,8 +171,9 @@ class PackagingCheckTest {
             }
             List<String> sources = javaFiles(ROOT.resolve(a).resolve("src/main/java"));
             problems.addAll(entriesMissing(a, jar(a, "sources"), sources));
+            Path main = ROOT.resolve(a).resolve("src/main/java");
             List<String> documented = sources.stream()
-                    .filter(s -> !s.contains("/internal/") && !s.endsWith("package-info.java"))
+                    .filter(s -> !s.contains("/internal/") && !s.endsWith("package-info.java") && declaresPublicType(main.resolve(s)))
                     .map(s -> s.replace(".java", ".html")).toList();
             List<String> javadoc = new ArrayList<>(documented);
             javadoc.add("index.html");
@@ -335,6 +336,18 @@ class PackagingCheckTest {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** A top-level public type (a package-private helper beside the public API has no Javadoc page). */
+    private static final java.util.regex.Pattern PUBLIC_TYPE = java.util.regex.Pattern.compile(
+            "(?m)^public\\s+(?:(?:final|abstract|sealed|non-sealed|static)\\s+)*(?:class|interface|record|enum|@interface)\\s");
+
+    static boolean declaresPublicType(Path source) {
+        try {
+            return PUBLIC_TYPE.matcher(Files.readString(source)).find();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
