@@ -6,7 +6,7 @@ import static dev.stepwise.engine.anthropic.ClaudeFixture.message;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stepwise.engine.anthropic.StubServer.Answer;
+import dev.stepwise.engine.core.contract.StubServer.Answer;
 import dev.stepwise.engine.api.Attempt;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
@@ -14,6 +14,8 @@ import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.contract.LeakScan;
+import dev.stepwise.engine.core.contract.StubServer;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stepwise.engine.anthropic.StubServer.Answer;
+import dev.stepwise.engine.core.contract.StubServer.Answer;
 import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.contract.StubServer;
 import dev.stepwise.engine.sqlite.SqliteJobStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.stepwise.engine.anthropic;
+package dev.stepwise.engine.core.contract;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,20 +14,20 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Greps bytes for a secret: files (every file under a folder), and texts. */
-final class LeakScan {
+public final class LeakScan {
     private LeakScan() {
     }
 
     /** Captures what is written to {@code System.err} (where slf4j-simple logs) until closed. */
-    static final class CapturedErr implements AutoCloseable {
+    public static final class CapturedErr implements AutoCloseable {
         private final PrintStream original = System.err;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-        CapturedErr() {
+        public CapturedErr() {
             System.setErr(new PrintStream(new TeeStream(bytes, original), true, StandardCharsets.UTF_8));
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             System.err.flush();
             return bytes.toByteArray();
         }
@@ -65,7 +65,7 @@ final class LeakScan {
      * @param paths  files or folders (every regular file under them); must exist
      * @return how many files were scanned
      */
-    static int assertNotInFiles(String secret, Path... paths) throws IOException {
+    public static int assertNotInFiles(String secret, Path... paths) throws IOException {
         byte[] needle = secret.getBytes(StandardCharsets.UTF_8);
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
@@ -82,13 +82,13 @@ final class LeakScan {
         return files.size();
     }
 
-    static void assertNotIn(String secret, String what, byte[] bytes) {
+    public static void assertNotIn(String secret, String what, byte[] bytes) {
         if (indexOf(bytes, secret.getBytes(StandardCharsets.UTF_8)) >= 0) {
             fail("the secret appears in " + what);
         }
     }
 
-    static void assertNotIn(String secret, String what, String text) {
+    public static void assertNotIn(String secret, String what, String text) {
         if (text != null && text.contains(secret)) {
             fail("the secret appears in " + what);
         }

@@ -1,4 +1,4 @@
-package dev.stepwise.engine.anthropic;
+package dev.stepwise.engine.core.contract;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -24,12 +24,12 @@ import java.util.concurrent.TimeUnit;
  * is down to one) and records every request it saw. In an answer's body, {@value #ECHO_KEY} is
  * replaced by the credential the request carried (as a careless server echoes it in an error).
  */
-final class StubServer implements AutoCloseable {
+public final class StubServer implements AutoCloseable {
     /** In an answer body: replaced by the request's credential header. */
-    static final String ECHO_KEY = "${request-key}";
+    public static final String ECHO_KEY = "${request-key}";
     /** A request as the stub saw it. */
-    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
-        String header(String name) {
+    public record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+        public String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
                     return e.getValue().get(0);
@@ -38,7 +38,7 @@ final class StubServer implements AutoCloseable {
             return null;
         }
 
-        String bodyText() {
+        public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
@@ -51,20 +51,20 @@ final class StubServer implements AutoCloseable {
      * @param body    response body
      * @param hold    if true, the stub holds the request until it is closed (a server that never answers)
      */
-    record Answer(int status, Map<String, String> headers, byte[] body, boolean hold) {
-        static Answer json(int status, String json) {
+    public record Answer(int status, Map<String, String> headers, byte[] body, boolean hold) {
+        public static Answer json(int status, String json) {
             return new Answer(status, Map.of("Content-Type", "application/json"), json.getBytes(StandardCharsets.UTF_8), false);
         }
 
-        static Answer bytes(int status, String contentType, byte[] body) {
+        public static Answer bytes(int status, String contentType, byte[] body) {
             return new Answer(status, Map.of("Content-Type", contentType), body, false);
         }
 
-        static Answer never() {
+        public static Answer never() {
             return new Answer(200, Map.of(), new byte[0], true);
         }
 
-        Answer withHeader(String name, String value) {
+        public Answer withHeader(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name, value);
             return new Answer(status, h, body, hold);
@@ -73,7 +73,7 @@ final class StubServer implements AutoCloseable {
 
     /** Called after the stub wrote an answer (for crash tests). */
     @FunctionalInterface
-    interface AfterAnswer {
+    public interface AfterAnswer {
         void answered(Request request) throws Exception;
     }
 
@@ -96,26 +96,26 @@ final class StubServer implements AutoCloseable {
     }
 
     /** @param path the context path it answers on, e.g. {@code /v1/messages} */
-    static StubServer start(String path) throws IOException {
+    public static StubServer start(String path) throws IOException {
         return new StubServer(path);
     }
 
     /** @return {@code http://127.0.0.1:PORT} */
-    String baseUrl() {
+    public String baseUrl() {
         return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
     }
 
-    synchronized StubServer answer(Answer... queued) {
+    public synchronized StubServer answer(Answer... queued) {
         answers.addAll(List.of(queued));
         return this;
     }
 
-    StubServer afterAnswer(AfterAnswer hook) {
+    public StubServer afterAnswer(AfterAnswer hook) {
         this.afterAnswer = hook;
         return this;
     }
 
-    synchronized List<Request> requests() {
+    public synchronized List<Request> requests() {
         return List.copyOf(requests);
     }
 
