@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -146,6 +147,18 @@ public final class PromptTemplate {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The value a placeholder of that name would be filled with: the field of {@code values}, else
+     * the template's default.
+     *
+     * @param field  a field name, e.g. {@code words}
+     * @param values a JSON object, e.g. the job's input
+     * @return that value, if either holds one that is not JSON null
+     */
+    public Optional<JsonNode> valueOf(String field, JsonNode values) {
+        return Optional.ofNullable(value(field, values)).filter(v -> !v.isNull() && !v.isMissingNode());
     }
 
     private JsonNode value(String field, JsonNode values) {

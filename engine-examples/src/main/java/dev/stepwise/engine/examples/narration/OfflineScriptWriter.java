@@ -59,9 +59,9 @@ public final class OfflineScriptWriter implements Step {
         if (topic.isEmpty()) {
             throw new PermanentStepException("the job input needs a non-empty 'topic' for the script");
         }
-        JsonNode words0 = ctx.input().hasNonNull("words") ? ctx.input().get("words") : prompt.path("defaults").get("words");
-        int words = Narration.words(words0);
-        String rendered = PromptTemplate.fromPrompt(promptKey, prompt).render(ctx.input());
+        PromptTemplate template = PromptTemplate.fromPrompt(promptKey, prompt);
+        int words = Narration.words(template.valueOf("words", ctx.input()).orElse(null));
+        String rendered = template.render(ctx.input());
         simulateDelay(ctx, delayMs);
         String text = write(topic, rendered, words);
         ctx.log().info("offline script: {} words about '{}' (delay {} ms)", words, topic, delayMs);
