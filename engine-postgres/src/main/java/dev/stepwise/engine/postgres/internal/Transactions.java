@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * terminated it, restarted, or is starting up), a serialization failure or a deadlock, the
  * work is rolled back and run again whole on a fresh connection, with a growing jittered pause,
  * for up to the store's patience. The first failure of an outage logs one warning; the rest
- * log at debug; the first success after it logs how long it lasted.
+ * log at debug; the first success after it logs how long it lasted. Failures less than
+ * {@link #OUTAGE_GAP} after the previous one belong to the same outage even if a success came
+ * between them: when the server drops every connection, the pool still holds the dead ones and
+ * hands them out one by one after the first fresh connection has worked.
  *
  * <p>A connection that broke during {@code COMMIT} leaves it unknown whether the transaction
  * committed: the work is told that it runs again ({@link Work#run(Connection, boolean)}), so
@@ -35,6 +38,8 @@ public final class Transactions {
     private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Failures closer together than this are one outage (one warning). */
+    static final java.time.Duration OUTAGE_GAP = java.time.Duration.ofSeconds(5);
 
     /**
      * Work on a connection.
@@ -72,6 +77,8 @@ public final class Transactions {
     private final String database;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong downSince = new AtomicLong();
+    private final AtomicLong lastFailure = new AtomicLong(System.nanoTime() - OUTAGE_GAP.toNanos() - 1);
+    private final AtomicBoolean warned = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -159,7 +166,7 @@ public final class Transactions {
             }
             try {
                 T result = attempt.run(again);
-                if (down.compareAndSet(true, false)) {
+                if (down.compareAndSet(true, false) && warned.compareAndSet(true, false)) {
                     LOG.info("connection to {} restored after {} ms", database,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - downSince.get()));
                 }
@@ -175,8 +182,11 @@ public final class Transactions {
                             + patience + " (" + tries + " attempts, last: " + e.getMessage()
                             + "); check that the database is up, or raise the store's reconnectPatience", e);
                 }
-                if (down.compareAndSet(false, true)) {
-                    downSince.set(System.nanoTime());
+                long now = System.nanoTime();
+                boolean newOutage = now - lastFailure.getAndSet(now) > OUTAGE_GAP.toNanos();
+                if (down.compareAndSet(false, true) && newOutage) {
+                    downSince.set(now);
+                    warned.set(true);
                     LOG.warn("connection to {} broken ({}); retrying for up to {} (logged once per outage)", database,
                             firstLine(e.getMessage()), patience);
                 } else {
