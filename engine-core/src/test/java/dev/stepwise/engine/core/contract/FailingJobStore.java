@@ -78,6 +78,11 @@ public final class FailingJobStore implements JobStore {
     }
 
     @Override
+    public List<Job> findClaimable(Instant now, int limit) {
+        return delegate.findClaimable(now, limit);
+    }
+
+    @Override
     public Optional<Job> findJob(String jobId) {
         return delegate.findJob(jobId);
     }
