@@ -162,6 +162,9 @@ public final class Workers implements AutoCloseable {
 
     /** @return false if another runner took the job first (nothing ran, nothing was written) */
     private boolean runPicked(Job candidate, String owner) {
+        if (stopping) {
+            return true; // closing: leave it pending, nothing was written
+        }
         if (!picked.add(candidate.id())) {
             return false; // a sibling took it between the read and now
         }
