@@ -48,6 +48,26 @@ public interface JobStore extends AutoCloseable {
     Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt, java.util.Map<String, Integer> recipeLimits);
 
     /**
+     * Reads the jobs a worker could claim now, without claiming any: {@code pending} jobs whose
+     * {@code runAt} is at or before {@code now}, in the order {@link #claimNext} takes them
+     * (highest priority, then earliest {@code runAt}, then oldest id). Writes nothing and takes
+     * no lock that outlives the call.
+     *
+     * <p>For workers that claim with their first write instead of with {@code claimNext}: a
+     * worker picks one of these candidates and writes it {@code running} under a
+     * {@link WriteGuard.Claimable} guard at the epoch read here, so the claim and the job's first
+     * checkpoint are one transaction. The candidates may be stale by the time they are written;
+     * the guard tells the worker that another one took the job first. "Due" is judged as in
+     * {@code claimNext} (a store that keeps run-ats on another clock converts {@code now} the same
+     * way).
+     *
+     * @param now   the current time
+     * @param limit at most this many (>= 1)
+     * @return the candidates, best first
+     */
+    List<Job> findClaimable(Instant now, int limit);
+
+    /**
      * @param jobId a job id
      * @return the job, or empty
      */

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
@@ -84,6 +85,20 @@ public final class InMemoryJobStore implements JobStore {
                 .updatedAt(now).build();
         jobs.put(j.id(), claimed);
         return Optional.of(copy(claimed));
+    }
+
+    @Override
+    public synchronized List<Job> findClaimable(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        return jobs.values().stream()
+                .filter(j -> j.status() == JobStatus.PENDING && !j.runAt().isAfter(now))
+                .sorted(Comparator.comparing((Job j) -> -j.priority()).thenComparing(Job::runAt).thenComparing(Job::id))
+                .limit(limit)
+                .map(InMemoryJobStore::copy)
+                .toList();
     }
 
     @Override

@@ -14,7 +14,9 @@ import java.util.concurrent.ExecutorService;
  * @param shutdownGrace how long {@link Workers#close()} lets running steps finish before
  *                      abandoning them (they run again later)
  * @param recipeLimits  per recipe slug, the most jobs that may run at once across every
- *                      worker on the store
+ *                      worker on the store; with limits set, workers claim through the store's
+ *                      {@code claimNext} (counting and claiming in one transaction), without
+ *                      them they claim with the job's first write (see {@link Workers})
  * @param executor      runs the worker loops (e.g. virtual threads on Java 21+), or null for
  *                      named platform threads {@code stepwise-worker-N}
  */

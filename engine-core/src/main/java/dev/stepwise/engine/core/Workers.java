@@ -1,6 +1,8 @@
 package dev.stepwise.engine.core;
 
+import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LeaseLostException;
 import dev.stepwise.engine.core.internal.EngineServices;
@@ -8,12 +10,14 @@ import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -26,6 +30,20 @@ import org.slf4j.LoggerFactory;
  * one at once (as does one submitted in another process, if the store signals it: see
  * {@link JobStore#subscribeToWork(Runnable)}). Workers in several processes on one store share the queue safely.
  *
+ * <p>How a worker takes a job. Without recipe limits it <em>picks</em>: it reads a few claimable
+ * jobs ({@link JobStore#findClaimable(Instant, int)}, no write), skips those a sibling worker of
+ * this engine is already running, takes the best of the rest and claims it with the run's first
+ * write (the first step's {@code running} record) under a
+ * {@link dev.stepwise.engine.api.WriteGuard.Claimable} guard: one transaction per job fewer than
+ * a separate claim. If a worker of another process wrote the job first, the guard fails, nothing
+ * was written, and the worker looks again at once (logged at DEBUG; not an error); after such a
+ * lost race it picks at random among the first few free candidates of the best priority, so
+ * processes on one store spread over the queue instead of racing for its head. A process that
+ * dies between the pick and the first commit wrote nothing: the job stays {@code pending}. With
+ * {@link WorkerOptions#recipeLimits() recipe limits} a worker claims with
+ * {@link JobStore#claimNext} instead, because counting a recipe's running jobs and claiming must
+ * be one transaction for the limit to hold across workers and processes.
+ *
  * <p>{@link #close()} shuts down gracefully: no new claims, running steps get the grace period
  * to finish and be checkpointed, and unfinished jobs are handed back {@code pending} with
  * their lease released.
@@ -36,7 +54,15 @@ public final class Workers implements AutoCloseable {
     private final EngineServices services;
     private final WorkerOptions options;
     private final Runnable recover;
+    /** How many free candidates of the best priority a worker chooses among after a lost race. */
+    private static final int SPREAD = 4;
+    /** Per worker, how many claimable jobs one pick reads. */
+    private static final int CANDIDATES_PER_WORKER = 2;
+
     private final Set<RunHandle> running = ConcurrentHashMap.newKeySet();
+    /** Jobs a worker of this engine picked and has not finished with, so its siblings skip them. */
+    private final Set<String> picked = ConcurrentHashMap.newKeySet();
+    private final int candidates;
     private final CountDownLatch finished;
     private final Object signal = new Object();
     private final AtomicInteger jobsRun = new AtomicInteger();
@@ -50,6 +76,7 @@ public final class Workers implements AutoCloseable {
         this.options = options;
         this.recover = recover;
         this.finished = new CountDownLatch(options.count());
+        this.candidates = options.count() * CANDIDATES_PER_WORKER + SPREAD;
         AtomicInteger n = new AtomicInteger();
         this.ownExecutor = options.executor() != null ? null : Executors.newFixedThreadPool(options.count(), r -> {
             Thread t = new Thread(r, "stepwise-worker-" + n.incrementAndGet());
@@ -68,6 +95,8 @@ public final class Workers implements AutoCloseable {
 
     private void loop(String owner) {
         long nextRecover = 0;
+        boolean picks = options.recipeLimits().isEmpty();
+        boolean spread = false;
         try {
             while (!stopping) {
                 try {
@@ -76,10 +105,19 @@ public final class Workers implements AutoCloseable {
                         nextRecover = System.nanoTime() + services.leaseTtl().toNanos() / 2;
                     }
                     Instant now = services.nowMillis();
+                    if (picks) {
+                        Optional<Job> candidate = pick(now, spread);
+                        if (candidate.isEmpty()) {
+                            waitForWork();
+                        } else {
+                            spread = !runPicked(candidate.get(), owner);
+                        }
+                        continue;
+                    }
                     Optional<Job> claimed = services.store().claimNext(owner, now, now.plus(services.leaseTtl()),
                             options.recipeLimits());
                     if (claimed.isPresent()) {
-                        runOne(claimed.get());
+                        runOne(Runner.forWorker(services, claimed.get()), claimed.get());
                     } else {
                         waitForWork();
                     }
@@ -96,8 +134,52 @@ public final class Workers implements AutoCloseable {
         }
     }
 
-    private void runOne(Job job) {
-        Runner runner = Runner.forWorker(services, job);
+    /**
+     * Reads the claimable jobs and chooses one that no sibling worker of this engine holds: the
+     * first, or (after a lost race, {@code spread}) one at random among the first
+     * {@link #SPREAD} free ones of the best priority.
+     */
+    private Optional<Job> pick(Instant now, boolean spread) {
+        List<Job> free = new ArrayList<>();
+        for (Job j : services.store().findClaimable(now, candidates)) {
+            if (!picked.contains(j.id())) {
+                free.add(j);
+            }
+        }
+        if (free.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!spread) {
+            return Optional.of(free.get(0));
+        }
+        int best = free.get(0).priority();
+        int n = 1;
+        while (n < free.size() && n < SPREAD && free.get(n).priority() == best) {
+            n++;
+        }
+        return Optional.of(free.get(ThreadLocalRandom.current().nextInt(n)));
+    }
+
+    /** @return false if another runner took the job first (nothing ran, nothing was written) */
+    private boolean runPicked(Job candidate, String owner) {
+        if (stopping) {
+            return true; // closing: leave it pending, nothing was written
+        }
+        if (!picked.add(candidate.id())) {
+            return false; // a sibling took it between the read and now
+        }
+        try {
+            runOne(Runner.forWorkerPick(services, candidate, owner), candidate);
+            return true;
+        } catch (JobBusyException | IllegalTransitionException lost) {
+            LOG.debug("worker {}: job {} was taken by another runner first: {}", owner, candidate.id(), lost.getMessage());
+            return false;
+        } finally {
+            picked.remove(candidate.id());
+        }
+    }
+
+    private void runOne(Runner runner, Job job) {
         running.add(runner.handle());
         try {
             if (stopping) {

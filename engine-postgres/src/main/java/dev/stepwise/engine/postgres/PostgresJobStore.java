@@ -440,6 +440,25 @@ public final class PostgresJobStore implements JobStore {
                                 Optional.ofNullable(clock.toEngine(Codec.instant(rs, "oldest_runnable"))))));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Due on the database's clock, as in {@link #claimNext}: {@code now} is converted by the
+     * measured clock offset. A plain read (no row locks); walks the partial index
+     * {@code jobs_claim} in claim order.
+     */
+    @Override
+    public List<Job> findClaimable(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        clock.recheckIfDue();
+        Params params = Params.of().set("now", clock.toDatabase(now)).set("limit", limit);
+        return tx.read("search for claimable jobs",
+                (c, again) -> Transactions.query(c, queries.get("select_claimable"), params, rows::job));
+    }
+
     @Override
     public List<Job> findExpiredLeases(Instant now, int limit) {
         Objects.requireNonNull(now, "now");

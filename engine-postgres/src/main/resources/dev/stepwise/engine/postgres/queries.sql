@@ -287,6 +287,17 @@ WHERE status IN ('pending', 'running', 'failed')
 GROUP BY recipe_slug
 ORDER BY recipe_slug COLLATE "C"
 
+-- The jobs a worker may claim with its first write (issue 15): pending and due on the database's
+-- clock (:now is converted, as in claim_next), in claim order, without locks. Walks the partial
+-- index jobs_claim. The worker's guarded first write (write_job, guard 'claimable') decides which
+-- of several pickers gets a row; the others find the epoch moved on and pick again.
+-- name: select_claimable
+SELECT * FROM {schema}.jobs
+WHERE status = 'pending'
+  AND run_at <= :now
+ORDER BY priority DESC, run_at, id
+LIMIT :limit
+
 -- name: select_expired_leases
 SELECT * FROM {schema}.jobs
 WHERE status = 'running' AND lease_expires_at <= :now

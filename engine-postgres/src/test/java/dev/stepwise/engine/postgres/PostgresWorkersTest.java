@@ -18,4 +18,10 @@ class PostgresWorkersTest extends WorkersContract {
     protected JobStore openStore(Path dir) {
         return SCHEMAS.openStore();
     }
+
+    /** A second store on the same schema, as another process opens it: its own pool and clock offset. */
+    @Override
+    protected JobStore openSecondStore() {
+        return PostgresJobStore.builder(PgSchemas.URL).schema(((PostgresJobStore) store).schema()).build();
+    }
 }

@@ -433,6 +433,22 @@ public final class SqliteJobStore implements JobStore {
         return read("read of the logs of job " + jobId, c -> Jdbc.query(c, queries.get("select_logs"), params, Rows::log));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A read on the read pool (no {@code BEGIN IMMEDIATE}, so it never waits for the writer):
+     * walks the index {@code jobs_claim} in claim order and stops after {@code limit} rows.
+     */
+    @Override
+    public List<Job> findClaimable(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        Params params = Params.of().set("now", now).set("limit", limit);
+        return read("search for claimable jobs", c -> Jdbc.query(c, queries.get("select_claimable"), params, Rows::job));
+    }
+
     @Override
     public List<Job> findExpiredLeases(Instant now, int limit) {
         Objects.requireNonNull(now, "now");

@@ -277,6 +277,17 @@ WHERE status = 'pending'
 ORDER BY priority DESC, run_at, id
 LIMIT 1
 
+-- The jobs a worker may claim with its first write (issue 15): pending and due, in claim order
+-- (the order of select_claim_candidate, without recipe limits: a worker with limits claims
+-- through claim_job). A read on the read pool; walks the index jobs_claim in its order and stops
+-- after :limit rows. The worker's guarded first write decides which of several pickers gets a row.
+-- name: select_claimable
+SELECT * FROM jobs
+WHERE status = 'pending'
+  AND run_at <= :now
+ORDER BY priority DESC, run_at, id
+LIMIT :limit
+
 -- Running jobs of each of the recipes in :slugs (a JSON array); recipes with none are absent.
 -- name: select_running_counts
 SELECT recipe_slug, count(*) AS running FROM jobs

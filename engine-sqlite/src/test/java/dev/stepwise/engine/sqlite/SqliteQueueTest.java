@@ -351,7 +351,7 @@ class SqliteQueueTest extends SqliteFileTest {
     // ------------------------------------------------------------------------------- query plans
 
     @Test
-    void theClaimWalksTheClaimIndexWithoutScanOrSort() throws SQLException {
+    void theClaimAndThePickWalkTheClaimIndexWithoutScanOrSort() throws SQLException {
         for (int i = 0; i < 50; i++) {
             store.insertJob(job("J" + i, i).toBuilder().priority(i % 4).recipeSlug("r" + (i % 5))
                     .status(i % 3 == 0 ? JobStatus.COMPLETED : JobStatus.PENDING).build(), List.of(), List.of());
@@ -371,6 +371,14 @@ class SqliteQueueTest extends SqliteFileTest {
                 assertTrue(plan.stream().anyMatch(l -> l.startsWith("SEARCH jobs USING INDEX jobs_claim (status=?)")), text);
                 assertFalse(text.contains("SCAN jobs"), text);
                 assertFalse(text.contains("TEMP B-TREE"), text);
+
+                // The workers' pick (issue 15): the same walk of jobs_claim, stopping after :limit rows.
+                List<String> pickPlan = plan(c, queries.get("select_claimable"), Params.of().set("now", T0).set("limit", 8));
+                String pickText = String.join("\n", pickPlan);
+                assertTrue(pickPlan.stream().anyMatch(l -> l.startsWith("SEARCH jobs USING INDEX jobs_claim (status=?)")),
+                        pickText);
+                assertFalse(pickText.contains("SCAN jobs"), pickText);
+                assertFalse(pickText.contains("TEMP B-TREE"), pickText);
 
                 String countPlan = String.join("\n", plan(c, queries.get("select_running_counts"), counts));
                 // Since V8 (issue 15) the running jobs are found through the status prefix of an index

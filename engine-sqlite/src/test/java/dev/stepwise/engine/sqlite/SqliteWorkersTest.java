@@ -10,4 +10,10 @@ class SqliteWorkersTest extends WorkersContract {
     protected JobStore openStore(Path dir) {
         return SqliteJobStore.builder(dir.resolve("stepwise.db")).build();
     }
+
+    /** A second store on the same file, as a second process opens it: its own writer and read pool. */
+    @Override
+    protected JobStore openSecondStore() {
+        return SqliteJobStore.builder(dir.resolve("stepwise.db")).build();
+    }
 }

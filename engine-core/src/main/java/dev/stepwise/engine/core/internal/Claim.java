@@ -10,6 +10,7 @@ import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.LogLevel;
 import dev.stepwise.engine.api.UnknownJobException;
 import dev.stepwise.engine.api.UnknownStepTypeException;
+import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import java.time.Instant;
 import java.util.List;
@@ -18,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How a run got its job: {@code run(jobId)} claims it with its first write ({@link ByCaller}); a
- * worker runs a job the store's {@code claimNext} already claimed ({@link ByWorker}). What differs
- * between the two lives here, so the runner asks the claim instead of testing a flag.
+ * worker without recipe limits claims a candidate it picked from {@code findClaimable} with its
+ * first write too ({@link ByWorkerPick}); a worker with recipe limits runs a job the store's
+ * {@code claimNext} already claimed ({@link ByWorker}). What differs between them lives here, so
+ * the runner asks the claim instead of testing a flag.
  */
 public sealed interface Claim {
     /** @return a claim for {@code run(jobId)} on the caller's thread */
@@ -33,6 +36,15 @@ public sealed interface Claim {
      */
     static Claim byWorker(Job claimed) {
         return new ByWorker(claimed);
+    }
+
+    /**
+     * @param candidate a job read by {@code findClaimable} ({@code pending} and due when read)
+     * @param owner     the worker's lease owner ({@code runnerId#wN})
+     * @return a claim for a worker that claims the candidate with its first write
+     */
+    static Claim byWorkerPick(Job candidate, String owner) {
+        return new ByWorkerPick(candidate, owner);
     }
 
     /**
@@ -140,6 +152,81 @@ public sealed interface Claim {
         @Override
         public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
             // nothing was written: the caller gets the exception
+        }
+    }
+
+    /**
+     * A worker's picked candidate: claimed by the run's first write under a
+     * {@link WriteGuard.Claimable} guard at the epoch it was read with, so the claim costs no
+     * transaction of its own. If another worker (a thread of another engine, another process)
+     * took the job first, the guard fails and nothing was written: the runner throws
+     * {@link JobBusyException} or {@link IllegalTransitionException}, which the worker takes as a
+     * lost race. Otherwise as {@link ByWorker}: durable retries, steps off the worker's thread.
+     *
+     * @param candidate the job as {@code findClaimable} read it
+     * @param owner     the worker's lease owner
+     */
+    record ByWorkerPick(Job candidate, String owner) implements Claim {
+        private static final Logger LOG = LoggerFactory.getLogger(Claim.class);
+
+        @Override
+        public Job load(EngineServices services, String jobId) {
+            return candidate;
+        }
+
+        @Override
+        public Job running(Job read, EngineServices services, Instant now) {
+            return read.toBuilder()
+                    .status(JobStatus.RUNNING)
+                    .epoch(read.epoch() + 1)
+                    .leaseOwner(owner)
+                    .leaseExpiresAt(now.plus(services.leaseTtl()))
+                    .startedAt(read.startedAt() == null ? now : read.startedAt())
+                    .finishedAt(null)
+                    .lastError(null)
+                    .updatedAt(now)
+                    .build();
+        }
+
+        @Override
+        public WriteGuard firstGuard(Job read, Instant now) {
+            return new WriteGuard.Claimable(read.epoch(), now);
+        }
+
+        @Override
+        public boolean ownedAtStart() {
+            return false;
+        }
+
+        @Override
+        public boolean durableRetries() {
+            return true;
+        }
+
+        @Override
+        public boolean stepsOffThread() {
+            return true;
+        }
+
+        /**
+         * Gives the job back for another engine that has the step type, as {@link ByWorker} does,
+         * but guarded as a claim (the job is not this worker's yet); the epoch moves on, so other
+         * workers' stale picks of it fail. A lost guard means another worker took the job: fine.
+         */
+        @Override
+        public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
+            Instant now = services.nowMillis();
+            Job back = read.toBuilder().status(JobStatus.PENDING).epoch(read.epoch() + 1).leaseOwner(null)
+                    .leaseExpiresAt(null).runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
+            try {
+                services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
+                        read.id(), null, 0, now, LogLevel.WARN, "runner " + owner + " cannot run it: "
+                        + e.getMessage())), false, false));
+            } catch (WriteConflictException taken) {
+                LOG.debug("job {}: taken by another runner before it was handed back: {}", read.id(), taken.getMessage());
+            } catch (EngineException second) {
+                e.addSuppressed(second);
+            }
         }
     }
 

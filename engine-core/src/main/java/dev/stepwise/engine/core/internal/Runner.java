@@ -77,6 +77,18 @@ public final class Runner {
         return new Runner(services, claimedJob.id(), Claim.byWorker(claimedJob));
     }
 
+    /**
+     * @param services  the engine's services
+     * @param candidate a job {@code findClaimable} returned ({@code pending} when read)
+     * @param owner     the worker's lease owner
+     * @return a runner for a worker that claims the job with its first write: retries are
+     *         durable; {@link #run()} throws {@link JobBusyException} or
+     *         {@link IllegalTransitionException} with nothing written if another runner took it first
+     */
+    public static Runner forWorkerPick(EngineServices services, Job candidate, String owner) {
+        return new Runner(services, candidate.id(), Claim.byWorkerPick(candidate, owner));
+    }
+
     private Runner(EngineServices services, String jobId, Claim claim) {
         this.services = services;
         this.jobId = jobId;

@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A {@link JobStore} decorator that makes guarded writes fail at a given rate, half of them
  * before the commit (nothing written) and half after it (written, but reported as failed).
- * Seeded, so a failing run can be replayed.
+ * Seeded, so a failing run can be replayed. At rate 0 it only counts the writes and claims that
+ * reach the real store.
  */
 public final class FailingJobStore implements JobStore {
     private final JobStore delegate;
@@ -27,6 +28,8 @@ public final class FailingJobStore implements JobStore {
     private final Random random;
     private final AtomicInteger failedBeforeCommit = new AtomicInteger();
     private final AtomicInteger failedAfterCommit = new AtomicInteger();
+    private final AtomicInteger writes = new AtomicInteger();
+    private final AtomicInteger claims = new AtomicInteger();
 
     /**
      * @param delegate the real store
@@ -49,6 +52,16 @@ public final class FailingJobStore implements JobStore {
         return failedAfterCommit.get();
     }
 
+    /** @return calls of {@link #write} that reached the real store (each is one transaction there) */
+    public int writes() {
+        return writes.get();
+    }
+
+    /** @return calls of {@link #claimNext} that claimed a job (each committed one transaction in the real store) */
+    public int claims() {
+        return claims.get();
+    }
+
     private synchronized double roll() {
         return random.nextDouble();
     }
@@ -60,6 +73,7 @@ public final class FailingJobStore implements JobStore {
             failedBeforeCommit.incrementAndGet();
             throw new StoreException("injected fault: commit failed for job " + write.job().id());
         }
+        writes.incrementAndGet();
         delegate.write(write);
         if (r < rate) {
             failedAfterCommit.incrementAndGet();
@@ -74,7 +88,14 @@ public final class FailingJobStore implements JobStore {
 
     @Override
     public Optional<Job> claimNext(String owner, Instant now, Instant leaseExpiresAt, java.util.Map<String, Integer> recipeLimits) {
-        return delegate.claimNext(owner, now, leaseExpiresAt, recipeLimits);
+        Optional<Job> claimed = delegate.claimNext(owner, now, leaseExpiresAt, recipeLimits);
+        claimed.ifPresent(j -> claims.incrementAndGet());
+        return claimed;
+    }
+
+    @Override
+    public List<Job> findClaimable(Instant now, int limit) {
+        return delegate.findClaimable(now, limit);
     }
 
     @Override

@@ -546,6 +546,35 @@ public abstract class JobStoreContract extends StoreContractBase {
     }
 
     @Test
+    void findClaimableReadsDuePendingJobsInClaimOrderAndClaimsNothing() {
+        Recipe r = Recipe.builder("spi").step("a", "echo").build();
+        Job base = Job.builder().id("x").recipeId(r.id()).recipeSlug(r.slug()).recipeVersion(1).input(obj())
+                .createdAt(T0).updatedAt(T0).runAt(T0).build();
+        List<Job> inserted = List.of(
+                base.toBuilder().id("low").priority(0).runAt(T0.minusSeconds(50)).build(),
+                base.toBuilder().id("high-later").priority(5).runAt(T0.minusSeconds(1)).build(),
+                base.toBuilder().id("high-earlier").priority(5).runAt(T0.minusSeconds(9)).build(),
+                base.toBuilder().id("high-earlier-b").priority(5).runAt(T0.minusSeconds(9)).build(),
+                base.toBuilder().id("due-now").priority(2).runAt(T0).build(),
+                base.toBuilder().id("future").priority(9).runAt(T0.plusSeconds(1)).build(),
+                base.toBuilder().id("done").priority(9).status(JobStatus.COMPLETED).runAt(T0.minusSeconds(60)).build(),
+                base.toBuilder().id("busy").priority(9).status(JobStatus.RUNNING).epoch(1).leaseOwner("r")
+                        .leaseExpiresAt(T0.minusSeconds(5)).runAt(T0.minusSeconds(60)).build());
+        for (Job j : inserted) {
+            store.insertJob(j, List.of(), List.of());
+        }
+        assertEquals(List.of("high-earlier", "high-earlier-b", "high-later", "due-now", "low"),
+                store.findClaimable(T0, 10).stream().map(Job::id).toList());
+        assertEquals(List.of("high-earlier", "high-earlier-b"), store.findClaimable(T0, 2).stream().map(Job::id).toList());
+        assertEquals(inserted.get(2), store.findClaimable(T0, 1).get(0), "the row as stored");
+        assertEquals(List.of("future", "high-earlier"), store.findClaimable(T0.plusSeconds(1), 2).stream().map(Job::id).toList());
+        for (Job j : inserted) {
+            assertEquals(j, store.findJob(j.id()).orElseThrow(), "nothing claimed or changed: " + j.id());
+        }
+        assertThrows(IllegalArgumentException.class, () -> store.findClaimable(T0, 0));
+    }
+
+    @Test
     void aWriteWhoseGuardFailsChangesNothing() {
         Job j = pendingJob("job-g");
         Job running = j.toBuilder().status(JobStatus.RUNNING).epoch(1).leaseOwner("r1").leaseExpiresAt(T0.plusSeconds(30)).build();

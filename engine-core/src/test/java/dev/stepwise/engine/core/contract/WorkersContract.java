@@ -16,12 +16,15 @@ import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobStore;
+import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.RetryPolicy;
 import dev.stepwise.engine.api.StepDefinition;
 import dev.stepwise.engine.api.StepStatus;
 import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.RunListener;
 import dev.stepwise.engine.core.SubmitOptions;
 import dev.stepwise.engine.core.Submitted;
 import dev.stepwise.engine.core.WorkerOptions;
@@ -74,6 +77,17 @@ public abstract class WorkersContract extends StoreContractBase {
 
     private Job stored(String id) {
         return store.findJob(id).orElseThrow();
+    }
+
+    /**
+     * A second store on the same data, as another process would open it; the caller closes it
+     * unless it is {@link #store}. The default is the store under test itself, for stores that
+     * only one process can use.
+     *
+     * @return the store
+     */
+    protected JobStore openSecondStore() {
+        return store;
     }
 
     // ------------------------------------------------------------------ submit
@@ -587,5 +601,116 @@ public abstract class WorkersContract extends StoreContractBase {
         assertEquals(2, max.get(), "the limit was reached, so the test could fail");
         assertEquals(4, otherRan.get());
         assertNotNull(stored(jobs.get(0).id()).manifest());
+    }
+
+    // ------------------------------------------------------------------ picks: the claim rides with the first write
+
+    @Test
+    void manyWorkersOfTwoEnginesRacingForOneQueueRunEveryStepExactlyOnce() throws Exception {
+        int jobs = 60;
+        Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
+        Recipe recipe = Recipe.builder("race").step("a", "count").step("b", "count").build();
+        dev.stepwise.engine.api.Step counting = ctx -> {
+            executions.computeIfAbsent(ctx.jobId() + "/" + ctx.stepKey(), k -> new AtomicInteger()).incrementAndGet();
+            return obj();
+        };
+        JobStore second = openSecondStore();
+        try {
+            JobEngine one = track(JobEngine.builder(store).runnerId("one").step("count", counting).recipe(recipe));
+            JobEngine two = JobEngine.builder(second).runnerId("two").step("count", counting).recipe(recipe).build();
+            try {
+                List<Job> submitted = new ArrayList<>();
+                for (int i = 0; i < jobs; i++) {
+                    submitted.add(one.submit("race", json("{\"i\":" + i + "}"), SubmitOptions.defaults()).job());
+                }
+                Workers w1 = one.startWorkers(WorkerOptions.defaults().withCount(6).withPollInterval(FAST_POLL));
+                Workers w2 = two.startWorkers(WorkerOptions.defaults().withCount(6).withPollInterval(FAST_POLL));
+                await("all complete", () -> submitted.stream().allMatch(j -> stored(j.id()).status() == JobStatus.COMPLETED));
+                w1.close();
+                w2.close();
+                assertEquals(jobs, w1.jobsRun() + w2.jobsRun(), "each job ran once, by one of the engines");
+            } finally {
+                two.close();
+            }
+        } finally {
+            if (second != store) {
+                second.close();
+            }
+        }
+        assertEquals(2 * jobs, executions.size());
+        executions.forEach((step, n) -> assertEquals(1, n.get(), "executions of " + step));
+        for (Job j : store.findJobs(new JobQuery(Set.of(), 1000))) {
+            assertEquals(JobStatus.COMPLETED, j.status(), j.id());
+            assertEquals(1, j.epoch(), "claimed once; a lost race writes nothing: " + j.id());
+        }
+        assertEquals(List.of(), store.findJobs(new JobQuery(Set.of(JobStatus.RUNNING), 10)));
+    }
+
+    @Test
+    void aWorkerThatDiesBetweenThePickAndItsFirstWriteLeavesTheJobPendingAndAnotherWorkerRunsIt() throws Exception {
+        CountDownLatch died = new CountDownLatch(1);
+        AtomicInteger executions = new AtomicInteger();
+        Recipe recipe = Recipe.builder("two-steps").step("a", "count").step("b", "count").build();
+        dev.stepwise.engine.api.Step counting = ctx -> {
+            executions.incrementAndGet();
+            return obj();
+        };
+        JobEngine dying = track(JobEngine.builder(store).runnerId("dying").step("count", counting).recipe(recipe)
+                .listener(new RunListener() {
+                    @Override
+                    public void beforeCommit(String jobId, boolean terminal) {
+                        died.countDown();
+                        throw new IllegalStateException("simulated crash before the first commit of job " + jobId);
+                    }
+                }));
+        Job job = dying.createJob("two-steps", obj());
+        List<LogEntry> logsBefore = store.findLogs(job.id(), 0, 100);
+        Workers doomed = dying.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        assertTrue(died.await(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS));
+        doomed.close();
+
+        Job after = stored(job.id());
+        assertEquals(JobStatus.PENDING, after.status());
+        assertEquals(job.epoch(), after.epoch(), "not claimed: the claim rides with the first write");
+        assertEquals(null, after.leaseOwner());
+        assertEquals(logsBefore, store.findLogs(job.id(), 0, 100), "no log line written");
+        for (JobStep s : store.findSteps(job.id())) {
+            assertEquals(StepStatus.PENDING, s.status(), s.stepKey());
+            assertEquals(0, s.attempts(), s.stepKey());
+        }
+        assertEquals(0, executions.get(), "no step ran");
+
+        JobEngine rescuer = track(JobEngine.builder(store).runnerId("rescuer").step("count", counting).recipe(recipe));
+        rescuer.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL));
+        await("another worker completes it", () -> stored(job.id()).status() == JobStatus.COMPLETED);
+        assertEquals(2, executions.get(), "each step ran once");
+        assertEquals(job.epoch() + 1, stored(job.id()).epoch());
+        assertTrue(stored(job.id()).manifest() != null);
+    }
+
+    @Test
+    void aPickingWorkerCommitsOneTransactionPerJobFewerThanAClaimingOne() throws Exception {
+        FailingJobStore counting = new FailingJobStore(store, 0, 0);
+        Recipe recipe = Recipe.builder("q").step("a", "echo").step("b", "echo").build();
+        JobEngine engine = track(JobEngine.builder(counting).recoverOnStart(false).step("echo", new Fakes.Echo()).recipe(recipe));
+        int[] claiming = transactionsOfOneJob(engine, counting, Map.of("q", 5));
+        int[] picking = transactionsOfOneJob(engine, counting, Map.of());
+        assertEquals(1, claiming[0], "with recipe limits the worker claims with claimNext");
+        assertEquals(0, picking[0], "without limits no claimNext");
+        assertEquals(claiming[1], picking[1], "the same writes: the claim rides with the first one");
+        assertEquals(claiming[0] + claiming[1] - 1, picking[0] + picking[1]);
+    }
+
+    /** @return the claims and the writes that one job run by a worker cost */
+    private int[] transactionsOfOneJob(JobEngine engine, FailingJobStore counting, Map<String, Integer> limits)
+            throws InterruptedException {
+        Job job = engine.createJob("q", obj());
+        int claims = counting.claims();
+        int writes = counting.writes();
+        Workers workers = engine.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL).withRecipeLimits(limits));
+        await("the job completes", () -> stored(job.id()).status() == JobStatus.COMPLETED);
+        await("the worker counted it", () -> workers.jobsRun() == 1);
+        workers.close();
+        return new int[] {counting.claims() - claims, counting.writes() - writes};
     }
 }
