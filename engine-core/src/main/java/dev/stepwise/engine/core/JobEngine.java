@@ -373,7 +373,9 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
-     * Reads a job's log incrementally.
+     * Reads a job's log incrementally: its stored lines merged by cursor with the routine lines
+     * its step rows' attempt records carry ("attempt N started", "attempt N succeeded in X ms").
+     * A poller that goes on after the last cursor it got sees every line once, in order.
      *
      * @param jobId       a job id
      * @param afterCursor the last cursor already read (0 for the start)
