@@ -264,16 +264,38 @@ final class JobLedger {
     }
 
     private Commit write(boolean terminal) {
+        listen(l -> l.beforeCommit(jobId, terminal));
+        Optional<Commit> failed;
         synchronized (numbering) {
-            return writeNumbered(terminal);
+            failed = commitNumbered();
         }
+        if (failed.isPresent()) {
+            return failed.get();
+        }
+        listen(l -> l.afterCommit(jobId, terminal));
+        boolean first = !owned;
+        owned = true;
+        if (!terminal) {
+            guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner());
+        }
+        dirty.clear();
+        if (first && !terminal) {
+            services.publish(job, job.manifest());
+        }
+        writeManifest = false;
+        return new Commit.Done();
     }
 
-    private Commit writeNumbered(boolean terminal) {
+    /**
+     * Numbers the pending lines and commits them with the job and the changed step rows, with
+     * {@link #numbering} held: a heartbeat's lines are numbered and committed before or after.
+     *
+     * @return empty if committed; the store's failure as recorded if it failed
+     */
+    private Optional<Commit> commitNumbered() {
         List<LogEntry> lines = number(handle.drainLogs(), List.of());
         JobWrite write = new JobWrite(job, guard, List.copyOf(dirty.values()), lines, writeManifest, false)
                 .afterLogCursor(committedLogCursor);
-        listen(l -> l.beforeCommit(jobId, terminal));
         try {
             services.store().write(write);
         } catch (WriteConflictException e) {
@@ -293,21 +315,10 @@ final class JobLedger {
             if (!owned) {
                 throw e;
             }
-            return new Commit.JobFailed(recordStoreFailure(e, write));
+            return Optional.of(new Commit.JobFailed(recordStoreFailure(e, write)));
         }
         committedLogCursor = job.logCursor();
-        listen(l -> l.afterCommit(jobId, terminal));
-        boolean first = !owned;
-        owned = true;
-        if (!terminal) {
-            guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner());
-        }
-        dirty.clear();
-        if (first && !terminal) {
-            services.publish(job, job.manifest());
-        }
-        writeManifest = false;
-        return new Commit.Done();
+        return Optional.empty();
     }
 
     /**
