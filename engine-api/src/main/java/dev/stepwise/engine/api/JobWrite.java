@@ -1,5 +1,6 @@
 package dev.stepwise.engine.api;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -69,7 +70,7 @@ public record JobWrite(Job job, WriteGuard guard, List<JobStep> steps, List<LogE
      */
     public JobWrite numberedAfter(long previous) {
         long cursor = previous;
-        List<LogEntry> numbered = new java.util.ArrayList<>(logs.size());
+        List<LogEntry> numbered = new ArrayList<>(logs.size());
         for (LogEntry e : logs) {
             if (e.cursor() == 0) {
                 numbered.add(e.withCursor(++cursor));

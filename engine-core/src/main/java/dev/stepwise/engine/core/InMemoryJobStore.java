@@ -16,10 +16,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,7 +33,7 @@ import tools.jackson.databind.JsonNode;
 public final class InMemoryJobStore implements JobStore {
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Map<String, List<JobStep>> steps = new HashMap<>();
-    private final Map<String, java.util.TreeMap<Long, LogEntry>> logs = new HashMap<>();
+    private final Map<String, TreeMap<Long, LogEntry>> logs = new HashMap<>();
     private final Map<String, List<VersionedDocument>> documents = new HashMap<>();
 
     /** Creates an empty store. */
@@ -112,7 +115,7 @@ public final class InMemoryJobStore implements JobStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
-        return logs.getOrDefault(jobId, new java.util.TreeMap<>()).tailMap(afterCursor, false).values().stream()
+        return logs.getOrDefault(jobId, new TreeMap<>()).tailMap(afterCursor, false).values().stream()
                 .limit(limit).toList();
     }
 
@@ -246,8 +249,8 @@ public final class InMemoryJobStore implements JobStore {
 
     /** A line whose cursor the job has is refused before anything changes (the durable stores' primary key). */
     private void checkCursors(String jobId, List<LogEntry> entries) {
-        java.util.TreeMap<Long, LogEntry> lines = logs.getOrDefault(jobId, new java.util.TreeMap<>());
-        java.util.Set<Long> seen = new java.util.HashSet<>();
+        TreeMap<Long, LogEntry> lines = logs.getOrDefault(jobId, new TreeMap<>());
+        Set<Long> seen = new HashSet<>();
         for (LogEntry e : entries) {
             if (e.cursor() > 0 && (lines.containsKey(e.cursor()) || !seen.add(e.cursor()))) {
                 throw new StoreException("job " + jobId + " already has a log line with cursor " + e.cursor());
@@ -266,7 +269,7 @@ public final class InMemoryJobStore implements JobStore {
         for (LogEntry e : entries) {
             max = Math.max(max, e.cursor());
         }
-        java.util.TreeMap<Long, LogEntry> lines = logs.computeIfAbsent(jobId, k -> new java.util.TreeMap<>());
+        TreeMap<Long, LogEntry> lines = logs.computeIfAbsent(jobId, k -> new TreeMap<>());
         for (LogEntry e : entries) {
             long c = e.cursor() > 0 ? e.cursor() : ++max;
             lines.put(c, e.withCursor(c));
@@ -289,7 +292,7 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public synchronized java.util.Set<String> referencedArtifacts() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+        java.util.Set<String> out = new HashSet<>();
         steps.values().stream().flatMap(List::stream)
                 .forEach(s -> dev.stepwise.engine.api.ArtifactRef.findIn(s.outputRefs()).forEach(r -> out.add(r.sha256())));
         return out;

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.Attempt;
 import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
@@ -21,9 +22,11 @@ import dev.stepwise.engine.core.RunListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -213,9 +216,9 @@ final class JobLedger {
             if (!s.stepKey().equals(line.stepKey())) {
                 continue;
             }
-            List<dev.stepwise.engine.api.Attempt> log = new ArrayList<>(s.attemptLog());
+            List<Attempt> log = new ArrayList<>(s.attemptLog());
             for (int k = log.size() - 1; k >= 0; k--) {
-                dev.stepwise.engine.api.Attempt a = log.get(k);
+                Attempt a = log.get(k);
                 if (a.number() != line.attempt()) {
                     continue;
                 }
@@ -400,7 +403,7 @@ final class JobLedger {
             // (so the routine lines their attempt records would have carried are stored as rows).
             List<LogEntry> lines = new ArrayList<>(lost.logs());
             lines.addAll(lastDerived);
-            lines.sort(java.util.Comparator.comparingLong(LogEntry::cursor));
+            lines.sort(Comparator.comparingLong(LogEntry::cursor));
             try {
                 return writeFailed(why, List.of(), lines);
             } catch (WriteConflictException conflict) {
@@ -408,7 +411,7 @@ final class JobLedger {
                 // cursor is the one it wrote, and only the failure remains to be written.
                 Job stored = services.store().findJob(jobId).orElseThrow(() -> conflict);
                 if (stored.status() != JobStatus.RUNNING || stored.epoch() != lost.job().epoch()
-                        || !java.util.Objects.equals(stored.leaseOwner(), lost.job().leaseOwner())
+                        || !Objects.equals(stored.leaseOwner(), lost.job().leaseOwner())
                         || stored.logCursor() != lost.job().logCursor()) {
                     throw conflict;
                 }
@@ -464,7 +467,7 @@ final class JobLedger {
             cursor = Math.max(cursor, e.cursor());
         }
         for (JobStep s : rows) {
-            for (dev.stepwise.engine.api.Attempt a : s.attemptLog()) {
+            for (Attempt a : s.attemptLog()) {
                 cursor = Math.max(cursor, Math.max(a.startCursor(), a.endCursor()));
             }
         }
