@@ -33,6 +33,8 @@ import tools.jackson.databind.JsonNode;
  * @param runAt           not claimed by workers before this time (a retry's backoff, a scheduled job)
  * @param priority        workers claim higher priorities first (default 0)
  * @param idempotencyKey  the submitter's key: submitting again with it returns this job, or null
+ * @param logCursor       the greatest cursor used by the job's log lines, stored or derived from
+ *                        attempt records (0: none yet); writers number new lines after it
  */
 public record Job(
         String id,
@@ -56,7 +58,8 @@ public record Job(
         boolean cancelRequested,
         Instant runAt,
         int priority,
-        String idempotencyKey) {
+        String idempotencyKey,
+        long logCursor) {
 
     /** Validates the fields. */
     public Job {
@@ -78,6 +81,9 @@ public record Job(
         }
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, was " + epoch);
+        }
+        if (logCursor < 0) {
+            throw new IllegalArgumentException("logCursor must be >= 0, was " + logCursor);
         }
         if (runAt == null) {
             runAt = createdAt;
@@ -121,6 +127,7 @@ public record Job(
         private Instant runAt;
         private int priority;
         private String idempotencyKey;
+        private long logCursor;
 
         private Builder() {
         }
@@ -148,6 +155,7 @@ public record Job(
             runAt = j.runAt;
             priority = j.priority;
             idempotencyKey = j.idempotencyKey;
+            logCursor = j.logCursor;
         }
 
         /** @param v id @return this */
@@ -195,12 +203,14 @@ public record Job(
         public Builder priority(int v) { priority = v; return this; }
         /** @param v the submitter's idempotency key, or null @return this */
         public Builder idempotencyKey(String v) { idempotencyKey = v; return this; }
+        /** @param v the greatest cursor of the job's log lines (default 0) @return this */
+        public Builder logCursor(long v) { logCursor = v; return this; }
 
         /** @return the job @throws NullPointerException or IllegalArgumentException on bad fields */
         public Job build() {
             return new Job(id, recipeId, recipeSlug, recipeVersion, input, manifest, status, currentStep, progress,
                     lastError, durationMs, createdAt, updatedAt, startedAt, finishedAt, leaseOwner, leaseExpiresAt,
-                    epoch, cancelRequested, runAt, priority, idempotencyKey);
+                    epoch, cancelRequested, runAt, priority, idempotencyKey, logCursor);
         }
     }
 }

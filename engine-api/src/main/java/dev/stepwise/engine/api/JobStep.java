@@ -9,7 +9,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * One step of a job as the store holds it (the ADR's JobStep). Its logs live in their own
- * append-only table: read them with {@link JobStore#findLogs}.
+ * append-only table ({@link JobStore#findLogs}), except the routine lines of its attempts, whose
+ * cursors its attempt records carry (see {@link LogEntry}).
  *
  * @param id            store id
  * @param jobId         the job

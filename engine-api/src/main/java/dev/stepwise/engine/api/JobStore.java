@@ -19,7 +19,9 @@ import tools.jackson.databind.JsonNode;
 public interface JobStore extends AutoCloseable {
 
     /**
-     * Inserts a new job with its step rows and first log lines, atomically. When the job has
+     * Inserts a new job with its step rows and first log lines, atomically; the lines keep the
+     * cursors they carry (lines with cursor 0 are numbered after the job's and the given ones) and
+     * the stored {@link Job#logCursor()} is the greatest. When the job has
      * an idempotency key that a stored job already has, nothing is written and that job is
      * returned (also when two processes race with the same key).
      *
@@ -86,7 +88,8 @@ public interface JobStore extends AutoCloseable {
     List<JobStep> findSteps(String jobId);
 
     /**
-     * Reads log lines incrementally: only those after a cursor.
+     * Reads the stored log lines incrementally: only those after a cursor. The routine lines of
+     * step attempts are not stored rows (see {@link LogEntry}): their cursors are missing here.
      *
      * @param jobId       the job
      * @param afterCursor the last cursor already read (0 for the start)
@@ -105,7 +108,9 @@ public interface JobStore extends AutoCloseable {
     void write(JobWrite write);
 
     /**
-     * Extends a held lease and appends log lines, in one transaction.
+     * Extends a held lease and appends log lines, in one transaction. The lines keep the cursors
+     * the holder numbered (lines with cursor 0 are numbered after the stored log cursor), and the
+     * stored {@link Job#logCursor()} becomes the greatest if it was lower.
      *
      * @param jobId     the job
      * @param epoch     the epoch of the holder's claim

@@ -4,12 +4,17 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One persisted log line of a job. Logs are append-only; {@link #cursor()} grows with every
- * entry of the job, so a poller asks for the job's entries after the last cursor it saw
- * ({@link JobStore#findLogs}). Cursors of different jobs are not comparable: a store may number
- * each job's lines on its own (the SQLite store does since its schema version 8).
+ * One log line of a job. Logs are append-only; {@link #cursor()} grows with every entry of the
+ * job, so a poller asks for the job's entries after the last cursor it saw. Cursors of different
+ * jobs are not comparable: each job's lines are numbered on their own, by their writer, after the
+ * job's {@link Job#logCursor()}. A store holds the lines written as rows
+ * ({@link JobStore#findLogs}); the routine lines of step attempts ("attempt N started",
+ * "attempt N succeeded in X ms") are kept in the step rows' attempt records instead
+ * ({@link Attempt#startCursor()}, {@link Attempt#endCursor()}), and the engine's reader merges
+ * both.
  *
- * @param cursor   position in the job's log, assigned on insert (0 before it is stored)
+ * @param cursor   position in the job's log, given by its writer (0: the store numbers it after
+ *                 the job's log cursor, for callers that do not number)
  * @param jobId    the job
  * @param stepKey  the step that logged it, or null for a job-level line
  * @param attempt  the step's attempt number (0 for a job-level line)
@@ -31,7 +36,7 @@ public record LogEntry(long cursor, String jobId, String stepKey, int attempt, I
     }
 
     /**
-     * @param cursor the cursor the store assigned
+     * @param cursor its cursor
      * @return this entry with that cursor
      */
     public LogEntry withCursor(long cursor) {

@@ -16,11 +16,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -31,8 +34,7 @@ import tools.jackson.databind.JsonNode;
 public final class InMemoryJobStore implements JobStore {
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Map<String, List<JobStep>> steps = new HashMap<>();
-    private final List<LogEntry> logs = new ArrayList<>();
-    private long cursor;
+    private final Map<String, TreeMap<Long, LogEntry>> logs = new HashMap<>();
     private final Map<String, List<VersionedDocument>> documents = new HashMap<>();
 
     /** Creates an empty store. */
@@ -51,15 +53,17 @@ public final class InMemoryJobStore implements JobStore {
         if (jobs.containsKey(job.id())) {
             throw new StoreException("job " + job.id() + " already exists");
         }
-        jobs.put(job.id(), copy(job));
+        checkCursors(job.id(), entries);
+        long logCursor = append(job.id(), job.logCursor(), entries);
+        Job stored = job.toBuilder().logCursor(logCursor).build();
+        jobs.put(job.id(), copy(stored));
         List<JobStep> rows = new ArrayList<>();
         for (JobStep s : jobSteps) {
             rows.add(copy(s));
         }
         rows.sort(Comparator.comparingInt(JobStep::stepOrder));
         steps.put(job.id(), rows);
-        append(entries);
-        return copy(job);
+        return copy(stored);
     }
 
     @Override
@@ -126,13 +130,15 @@ public final class InMemoryJobStore implements JobStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
-        return logs.stream().filter(l -> l.jobId().equals(jobId) && l.cursor() > afterCursor).limit(limit).toList();
+        return logs.getOrDefault(jobId, new TreeMap<>()).tailMap(afterCursor, false).values().stream()
+                .limit(limit).toList();
     }
 
     @Override
     public synchronized void write(JobWrite w) {
         Job current = jobs.get(w.job().id());
-        if (current == null || !holds(w.guard(), current)) {
+        if (current == null || !holds(w.guard(), current)
+                || (w.previousLogCursor().isPresent() && w.previousLogCursor().getAsLong() != current.logCursor())) {
             throw new WriteConflictException(w.job().id(), w.guard());
         }
         List<JobStep> rows = steps.get(current.id());
@@ -145,7 +151,10 @@ public final class InMemoryJobStore implements JobStore {
                 throw new StoreException("job " + current.id() + " has no step row " + s.id());
             }
         }
+        checkCursors(current.id(), w.logs());
+        long logCursor = append(current.id(), Math.max(current.logCursor(), w.job().logCursor()), w.logs());
         Job next = w.job().toBuilder()
+                .logCursor(logCursor)
                 .input(current.input())
                 .idempotencyKey(current.idempotencyKey())
                 .manifest(w.writeManifest() ? w.job().manifest() : current.manifest())
@@ -155,7 +164,6 @@ public final class InMemoryJobStore implements JobStore {
         for (JobStep s : w.steps()) {
             rows.set(index.get(s.id()), copy(s));
         }
-        append(w.logs());
     }
 
     private static boolean holds(WriteGuard guard, Job current) {
@@ -180,9 +188,10 @@ public final class InMemoryJobStore implements JobStore {
         if (current == null || !holds(new WriteGuard.Owner(epoch, owner), current)) {
             return Optional.empty();
         }
-        Job renewed = current.toBuilder().leaseExpiresAt(expiresAt).build();
+        checkCursors(jobId, entries);
+        Job renewed = current.toBuilder().leaseExpiresAt(expiresAt).logCursor(append(jobId, current.logCursor(), entries))
+                .build();
         jobs.put(jobId, renewed);
-        append(entries);
         return Optional.of(copy(renewed));
     }
 
@@ -253,10 +262,34 @@ public final class InMemoryJobStore implements JobStore {
         // nothing to release
     }
 
-    private void append(List<LogEntry> entries) {
+    /** A line whose cursor the job has is refused before anything changes (the durable stores' primary key). */
+    private void checkCursors(String jobId, List<LogEntry> entries) {
+        TreeMap<Long, LogEntry> lines = logs.getOrDefault(jobId, new TreeMap<>());
+        Set<Long> seen = new HashSet<>();
         for (LogEntry e : entries) {
-            logs.add(e.withCursor(++cursor));
+            if (e.cursor() > 0 && (lines.containsKey(e.cursor()) || !seen.add(e.cursor()))) {
+                throw new StoreException("job " + jobId + " already has a log line with cursor " + e.cursor());
+            }
         }
+    }
+
+    /**
+     * Appends lines with the cursors they carry; lines with cursor 0 get the next ones after the
+     * greatest of {@code logCursor} and the given cursors.
+     *
+     * @return the job's new log cursor
+     */
+    private long append(String jobId, long logCursor, List<LogEntry> entries) {
+        long max = logCursor;
+        for (LogEntry e : entries) {
+            max = Math.max(max, e.cursor());
+        }
+        TreeMap<Long, LogEntry> lines = logs.computeIfAbsent(jobId, k -> new TreeMap<>());
+        for (LogEntry e : entries) {
+            long c = e.cursor() > 0 ? e.cursor() : ++max;
+            lines.put(c, e.withCursor(c));
+        }
+        return max;
     }
 
     private static Job copy(Job j) {
@@ -274,7 +307,7 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public synchronized java.util.Set<String> referencedArtifacts() {
-        java.util.Set<String> out = new java.util.HashSet<>();
+        java.util.Set<String> out = new HashSet<>();
         steps.values().stream().flatMap(List::stream)
                 .forEach(s -> dev.stepwise.engine.api.ArtifactRef.findIn(s.outputRefs()).forEach(r -> out.add(r.sha256())));
         return out;

@@ -25,6 +25,7 @@ import dev.stepwise.engine.core.internal.EngineThreads;
 import dev.stepwise.engine.core.internal.JobCreator;
 import dev.stepwise.engine.core.internal.Manifests;
 import dev.stepwise.engine.core.internal.Retries;
+import dev.stepwise.engine.core.internal.RoutineLines;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -215,8 +217,11 @@ public final class JobEngine implements AutoCloseable {
                     cancelled = cancelled.toBuilder().manifest(Manifests.build(cancelled, steps(jobId),
                             Manifests.snapshotsOf(job)).toJson()).build();
                     try {
-                        services.store().write(new JobWrite(cancelled, new WriteGuard.Status(job.epoch(), JobStatus.PENDING),
-                                List.of(), List.of(log(jobId, LogLevel.INFO, "job cancelled before it ran")), true, true));
+                        JobWrite write = new JobWrite(cancelled, new WriteGuard.Status(job.epoch(), JobStatus.PENDING),
+                                List.of(), List.of(log(jobId, LogLevel.INFO, "job cancelled before it ran")), true, true)
+                                .numberedAfter(job.logCursor());
+                        services.store().write(write);
+                        cancelled = write.job();
                         services.publish(cancelled, cancelled.manifest());
                         return cancelled;
                     } catch (WriteConflictException raced) {
@@ -305,11 +310,12 @@ public final class JobEngine implements AutoCloseable {
             Job pending = job.toBuilder().status(JobStatus.PENDING).epoch(job.epoch() + 1).leaseOwner(null)
                     .leaseExpiresAt(null).updatedAt(now).build();
             try {
-                services.store().write(new JobWrite(pending, new WriteGuard.Claimable(job.epoch(), now), List.of(),
+                JobWrite write = new JobWrite(pending, new WriteGuard.Claimable(job.epoch(), now), List.of(),
                         List.of(log(job.id(), LogLevel.WARN, "lease of runner " + job.leaseOwner() + " expired at "
                                 + job.leaseExpiresAt() + "; job handed back for another run")),
-                        false, false));
-                recovered.add(pending);
+                        false, false).numberedAfter(job.logCursor());
+                services.store().write(write);
+                recovered.add(write.job());
                 services.events().orphanRecovered(job);
                 LOG.warn("recovered orphaned job {} (lease of {} expired at {})", job.id(), job.leaseOwner(),
                         job.leaseExpiresAt());
@@ -367,7 +373,9 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
-     * Reads a job's log incrementally.
+     * Reads a job's log incrementally: its stored lines merged by cursor with the routine lines
+     * its step rows' attempt records carry ("attempt N started", "attempt N succeeded in X ms").
+     * A poller that goes on after the last cursor it got sees every line once, in order.
      *
      * @param jobId       a job id
      * @param afterCursor the last cursor already read (0 for the start)
@@ -375,7 +383,15 @@ public final class JobEngine implements AutoCloseable {
      * @return the lines after that cursor, in order
      */
     public List<LogEntry> logs(String jobId, long afterCursor, int limit) {
-        return services.store().findLogs(jobId, afterCursor, limit);
+        // In this order: the job's log cursor (every line up to it is committed), the stored lines,
+        // the step rows the routine lines derive from (RoutineLines.page says why).
+        Optional<Job> job = services.store().findJob(jobId);
+        List<LogEntry> stored = services.store().findLogs(jobId, afterCursor, limit);
+        if (job.isEmpty()) {
+            return stored;
+        }
+        List<LogEntry> derived = RoutineLines.derive(services.store().findSteps(jobId), afterCursor);
+        return RoutineLines.page(stored, derived, limit, job.get().logCursor());
     }
 
     /**

@@ -33,6 +33,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,8 +193,10 @@ public final class PostgresJobStore implements JobStore {
         }
         String what = "insert of job " + job.id();
         String token = nextToken();
-        Params insert = rows.job(job).set("writeToken", token).set("steps", Codec.steps(stepRows))
-                .set("logs", Codec.logs(logLines)).set("channel", channel);
+        List<LogEntry> numbered = numberAfter(lastCursor(job.logCursor(), logLines), logLines);
+        Params insert = rows.job(job.toBuilder().logCursor(lastCursor(job.logCursor(), numbered)).build())
+                .set("writeToken", token).set("steps", Codec.steps(stepRows))
+                .set("logs", Codec.logs(numbered)).set("channel", channel);
         return tx.statement(what, (c, again) -> {
             if (again) {
                 Optional<Job> mine = selectOne(c, "select_job_by_write_token", Params.of().set("id", job.id())
@@ -291,7 +294,10 @@ public final class PostgresJobStore implements JobStore {
                 .set("guardKind", null)
                 .set("guardOwner", null)
                 .set("guardNow", null)
-                .set("guardStatus", null);
+                .set("guardStatus", null)
+                .set("guardLogCursor", write.previousLogCursor().isPresent() ? write.previousLogCursor().getAsLong() : null)
+                .set("logCursor", lastCursor(job.logCursor(), write.logs()))
+                .set("unnumbered", unnumbered(write.logs()));
         if (guard instanceof WriteGuard.Owner o) {
             params.set("guardKind", "owner").set("guardOwner", o.owner());
         } else if (guard instanceof WriteGuard.Claimable cl) {
@@ -337,8 +343,10 @@ public final class PostgresJobStore implements JobStore {
         Objects.requireNonNull(expiresAt, "expiresAt");
         List<LogEntry> logLines = List.copyOf(logs);
         String token = nextToken();
+        long unnumbered = unnumbered(logLines);
         Params params = Params.of().set("id", jobId).set("epoch", epoch).set("owner", owner)
-                .set("expiresAt", clock.toDatabase(expiresAt)).set("writeToken", token);
+                .set("expiresAt", clock.toDatabase(expiresAt)).set("writeToken", token)
+                .set("logCursor", lastCursor(0, logLines)).set("unnumbered", unnumbered);
         return tx.write("lease renewal of job " + jobId, (c, again) -> {
             if (again) {
                 Optional<Job> mine = selectOne(c, "select_job_by_write_token", Params.of().set("id", jobId).set("writeToken", token));
@@ -348,7 +356,8 @@ public final class PostgresJobStore implements JobStore {
             }
             Optional<Job> renewed = selectOne(c, "renew_lease", params);
             if (renewed.isPresent()) {
-                insertLogs(c, logLines);
+                // Lines without a cursor take the last ones the update reserved.
+                insertLogs(c, numberAfter(renewed.get().logCursor() - unnumbered, logLines));
             }
             return renewed;
         });
@@ -361,6 +370,30 @@ public final class PostgresJobStore implements JobStore {
         Params params = Params.of().set("id", jobId).set("now", now);
         return tx.write("cancel request of job " + jobId,
                 (c, again) -> Transactions.update(c, queries.get("request_cancel"), params) > 0);
+    }
+
+    /** @return how many lines have no cursor (handed over by an SPI caller that does not number) */
+    private static long unnumbered(List<LogEntry> logs) {
+        return logs.stream().filter(e -> e.cursor() == 0).count();
+    }
+
+    /** @return lines without a cursor numbered after {@code after}, in order; the others keep theirs */
+    private static List<LogEntry> numberAfter(long after, List<LogEntry> logs) {
+        long cursor = after;
+        List<LogEntry> out = new ArrayList<>(logs.size());
+        for (LogEntry e : logs) {
+            out.add(e.cursor() > 0 ? e : e.withCursor(++cursor));
+        }
+        return out;
+    }
+
+    /** @return the greatest of {@code logCursor} and the lines' cursors */
+    private static long lastCursor(long logCursor, List<LogEntry> logs) {
+        long max = logCursor;
+        for (LogEntry e : logs) {
+            max = Math.max(max, e.cursor());
+        }
+        return max;
     }
 
     private void insertLogs(Connection c, List<LogEntry> logs) throws SQLException {

@@ -43,11 +43,11 @@ WITH j AS (
     INSERT INTO {schema}.jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step,
                                progress, last_error, duration_ms, created_at, updated_at, started_at, finished_at,
                                lease_owner, lease_expires_at, epoch, cancel_requested, run_at, priority,
-                               idempotency_key, write_token)
+                               idempotency_key, write_token, log_cursor)
     VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep,
             :progress, :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt,
             :leaseOwner, :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority,
-            :idempotencyKey, :writeToken)
+            :idempotencyKey, :writeToken, :logCursor)
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
 ), s AS (
@@ -64,12 +64,11 @@ WITH j AS (
     WHERE EXISTS (SELECT 1 FROM j)
     RETURNING 1
 ), l AS (
-    INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
-    SELECT v.job_id, v.step_key, v.attempt, v.at, v.level, v.message
-    FROM ROWS FROM (json_to_recordset(CAST(:logs AS json)) AS (job_id text, step_key text, attempt integer,
-         at timestamptz, level text, message text)) WITH ORDINALITY AS v(job_id, step_key, attempt, at, level, message, n)
+    INSERT INTO {schema}.job_logs (job_id, cursor, step_key, attempt, at, level, message)
+    SELECT v.job_id, v.cursor, v.step_key, v.attempt, v.at, v.level, v.message
+    FROM json_to_recordset(CAST(:logs AS json)) AS v(job_id text, cursor bigint, unnumbered bigint, step_key text,
+         attempt integer, at timestamptz, level text, message text)
     WHERE EXISTS (SELECT 1 FROM j)
-    ORDER BY v.n
     RETURNING 1
 ), n AS (
     SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.run_at - now())) * 1000)) AS bigint)::text)
@@ -92,6 +91,11 @@ FROM j
 -- :clearCancel), if the guard holds. :guardEpoch is the epoch read before the write; the new row
 -- may carry another (a claim increments it). Under READ COMMITTED a concurrent update of the row
 -- makes it wait and then test its WHERE again on the new row: a compare-and-set.
+-- Log lines come with the cursors their writer numbered after jobs.log_cursor (:logCursor is the
+-- greatest); :guardLogCursor, when not null, is the log cursor the writer numbered from, so two
+-- writers never number one cursor. Lines without a cursor (SPI callers that do not number) are
+-- numbered here: :unnumbered more cursors after the greatest, in their order (v.unnumbered is
+-- the line's rank among them, 1..:unnumbered). log_cursor never decreases.
 -- name: write_job
 WITH j AS (
     UPDATE {schema}.jobs
@@ -114,15 +118,17 @@ WITH j AS (
         priority         = :priority,
         write_token      = :writeToken,
         manifest         = CASE WHEN CAST(:writeManifest AS boolean) THEN CAST(:manifest AS text) ELSE manifest END,
-        cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END
+        cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END,
+        log_cursor       = GREATEST(log_cursor, CAST(:logCursor AS bigint)) + CAST(:unnumbered AS bigint)
     WHERE id = :id
       AND epoch = :guardEpoch
+      AND (CAST(:guardLogCursor AS bigint) IS NULL OR log_cursor = CAST(:guardLogCursor AS bigint))
       AND (   (CAST(:guardKind AS text) = 'owner' AND status = 'running' AND lease_owner = CAST(:guardOwner AS text))
            OR (CAST(:guardKind AS text) = 'claimable'
                AND (status = 'pending'
                     OR (status = 'running' AND lease_expires_at <= CAST(:guardNow AS timestamptz))))
            OR (CAST(:guardKind AS text) = 'status' AND status = CAST(:guardStatus AS text)))
-    RETURNING id, run_at
+    RETURNING id, run_at, log_cursor
 ), s AS (
     UPDATE {schema}.job_steps t
     SET input_hash    = v.input_hash,
@@ -146,12 +152,12 @@ WITH j AS (
       AND EXISTS (SELECT 1 FROM j)
     RETURNING t.id
 ), l AS (
-    INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
-    SELECT v.job_id, v.step_key, v.attempt, v.at, v.level, v.message
-    FROM ROWS FROM (json_to_recordset(CAST(:logs AS json)) AS (job_id text, step_key text, attempt integer,
-         at timestamptz, level text, message text)) WITH ORDINALITY AS v(job_id, step_key, attempt, at, level, message, n)
-    WHERE EXISTS (SELECT 1 FROM j)
-    ORDER BY v.n
+    INSERT INTO {schema}.job_logs (job_id, cursor, step_key, attempt, at, level, message)
+    SELECT v.job_id,
+           CASE WHEN v.cursor > 0 THEN v.cursor ELSE j.log_cursor - CAST(:unnumbered AS bigint) + v.unnumbered END,
+           v.step_key, v.attempt, v.at, v.level, v.message
+    FROM j, json_to_recordset(CAST(:logs AS json)) AS v(job_id text, cursor bigint, unnumbered bigint, step_key text,
+         attempt integer, at timestamptz, level text, message text)
     RETURNING 1
 ), n AS (
     SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.run_at - now())) * 1000)) AS bigint)::text)
@@ -163,14 +169,18 @@ SELECT (SELECT count(*) FROM j) AS jobs,
        (SELECT count(*) FROM l) AS logs,
        (SELECT count(*) FROM n) AS notified
 
+-- A line with the cursor its writer (or, for lines handed over without one, the store) gave it.
 -- name: insert_log
-INSERT INTO {schema}.job_logs (job_id, step_key, attempt, at, level, message)
-VALUES (:jobId, :stepKey, :attempt, :at, :level, :message)
+INSERT INTO {schema}.job_logs (job_id, cursor, step_key, attempt, at, level, message)
+VALUES (:jobId, :cursor, :stepKey, :attempt, :at, :level, :message)
 
+-- The lines of a renewal are numbered by the lease holder after the log cursor it knows
+-- (:logCursor, the greatest); :unnumbered lines without a cursor get the ones after it.
 -- name: renew_lease
 UPDATE {schema}.jobs
 SET lease_expires_at = :expiresAt,
-    write_token      = :writeToken
+    write_token      = :writeToken,
+    log_cursor       = GREATEST(log_cursor, CAST(:logCursor AS bigint)) + CAST(:unnumbered AS bigint)
 WHERE id = :id
   AND epoch = :epoch
   AND lease_owner = :owner

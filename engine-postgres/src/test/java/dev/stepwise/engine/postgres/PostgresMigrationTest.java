@@ -43,6 +43,7 @@ class PostgresMigrationTest {
             + " epoch, cancel_requested, run_at, priority, idempotency_key, write_token";
     private static final String V1_STEP_COLUMNS = "id, job_id, step_key, step_order, step_type, input_hash, status, output_refs,"
             + " attempts, duration_ms, started_at, completed_at, error, skip_reason, interruptions, attempt_log";
+    private static final String V1_LOG_COLUMNS = "cursor, job_id, step_key, attempt, at, level, message";
     private static final String V1_DOCUMENT_COLUMNS = "kind, key, version, content_hash, content, created_at";
 
     @AfterAll
@@ -80,6 +81,12 @@ class PostgresMigrationTest {
                 s.execute("INSERT INTO " + to + ".jobs (" + V1_JOB_COLUMNS + ") SELECT " + V1_JOB_COLUMNS + " FROM " + from + ".jobs");
                 s.execute("INSERT INTO " + to + ".job_steps (" + V1_STEP_COLUMNS + ") SELECT " + V1_STEP_COLUMNS + " FROM " + from
                         + ".job_steps");
+                // Version 1 numbered lines with one identity for all jobs: this job's next old line
+                // has a cursor far beyond its first (a routine line, stored as a row then).
+                s.execute("INSERT INTO " + to + ".job_logs (" + V1_LOG_COLUMNS + ") OVERRIDING SYSTEM VALUE SELECT "
+                        + V1_LOG_COLUMNS + " FROM " + from + ".job_logs");
+                s.execute("INSERT INTO " + to + ".job_logs (" + V1_LOG_COLUMNS + ") OVERRIDING SYSTEM VALUE VALUES (500, '"
+                        + job.id() + "', 'a', 1, now(), 'info', 'attempt 1 started')");
             }
         }
         assertEquals(List.of("1"), column("SELECT version FROM \"" + v1 + "\".schema_version"));
@@ -88,7 +95,11 @@ class PostgresMigrationTest {
         try (PostgresJobStore store = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build(); JobEngine engine = engine(store)) {
             List<String> expected = IntStream.rangeClosed(1, latestVersion(v1)).mapToObj(Integer::toString).toList();
             assertEquals(expected, column("SELECT version FROM \"" + v1 + "\".schema_version ORDER BY version"));
-            assertEquals(job, store.findJob(job.id()).orElseThrow(), "the job reads back as it was written");
+            // Version 4: the job's log cursor starts at its greatest stored cursor.
+            assertEquals(job.toBuilder().logCursor(500).build(), store.findJob(job.id()).orElseThrow(),
+                    "the job reads back as it was written");
+            assertEquals(List.of("job created from recipe shout@1", "attempt 1 started"),
+                    engine.logs(job.id(), 0, 100).stream().map(l -> l.message()).toList(), "old lines stay readable");
             assertEquals(steps, store.findSteps(job.id()), "its steps read back as they were written");
 
             Job done = engine.run(job.id());
@@ -96,6 +107,18 @@ class PostgresMigrationTest {
             assertEquals(List.of(StepStatus.SUCCESS, StepStatus.SUCCESS),
                     store.findSteps(job.id()).stream().map(JobStep::status).toList());
             assertEquals("HELLO", store.findSteps(job.id()).get(0).outputRefs().path("text").asString());
+            // New lines (stored and derived) come after the old ones, each once, in order.
+            List<dev.stepwise.engine.api.LogEntry> lines = engine.logs(job.id(), 0, 100);
+            assertEquals(List.of(500L), lines.stream().filter(l -> l.cursor() > 1).limit(1).map(l -> l.cursor()).toList());
+            assertEquals(lines.stream().map(l -> l.cursor()).distinct().sorted().toList(), lines.stream().map(l -> l.cursor()).toList());
+            List<String> messages = lines.stream().map(l -> l.message().replaceAll("in \\d+ ms", "in X ms")).toList();
+            assertEquals("job created from recipe shout@1", messages.get(0));
+            assertEquals("attempt 1 started", messages.get(1));
+            assertTrue(messages.get(2).startsWith("run started by runner "), messages.toString());
+            assertEquals(List.of("attempt 1 started", "attempt 1 succeeded in X ms", "attempt 1 started",
+                    "attempt 1 succeeded in X ms", "job completed (completed)"), messages.subList(3, messages.size()));
+            assertEquals(List.of(), store.findLogs(job.id(), 0, 100).stream()
+                    .filter(l -> l.cursor() > 500 && l.message().startsWith("attempt ")).toList(), "routine lines are not rows");
         }
         // Opening again applies nothing.
         try (PostgresJobStore again = PostgresJobStore.builder(PgSchemas.URL).schema(v1).build()) {

@@ -184,6 +184,8 @@ public final class SqliteJobStore implements JobStore {
         }
         String what = "insert of job " + job.id();
         Params byKey = Params.of().set("idempotencyKey", job.idempotencyKey());
+        List<LogEntry> numbered = numberAfter(job.logCursor(), logLines);
+        Job row = job.toBuilder().logCursor(lastCursor(job.logCursor(), numbered)).build();
         return writer.inTransaction(what, tx -> {
             if (job.idempotencyKey() != null) {
                 Optional<Job> existing = selectOne(tx, "select_job_by_idempotency_key", byKey);
@@ -192,7 +194,7 @@ public final class SqliteJobStore implements JobStore {
                 }
             }
             try {
-                tx.update(queries.get("insert_job"), Rows.job(job));
+                tx.update(queries.get("insert_job"), Rows.job(row));
             } catch (SQLException e) {
                 if (!Jdbc.isUniqueViolation(e)) {
                     throw e;
@@ -209,7 +211,7 @@ public final class SqliteJobStore implements JobStore {
             for (JobStep s : stepRows) {
                 tx.update(queries.get("insert_step"), Rows.step(s));
             }
-            insertLogs(tx, logLines);
+            insertLogs(tx, numbered);
             return selectOne(tx, "select_job", Params.of().set("id", job.id())).orElseThrow();
         });
     }
@@ -282,7 +284,9 @@ public final class SqliteJobStore implements JobStore {
                 .set("guardKind", null)
                 .set("guardOwner", null)
                 .set("guardNow", null)
-                .set("guardStatus", null);
+                .set("guardStatus", null)
+                .set("guardLogCursor", write.previousLogCursor().isPresent() ? write.previousLogCursor().getAsLong() : null);
+        boolean unnumbered = write.logs().stream().anyMatch(e -> e.cursor() == 0);
         // A step boundary of a running job by its owner: try the narrow statement first.
         boolean stillRunning = false;
         if (guard instanceof WriteGuard.Owner o) {
@@ -299,6 +303,11 @@ public final class SqliteJobStore implements JobStore {
         boolean narrow = stillRunning;
         String what = "write of job " + job.id();
         writer.inGroup(what, tx -> {
+            List<LogEntry> lines = write.logs();
+            if (unnumbered) {
+                lines = numberAfter(Math.max(job.logCursor(), storedLogCursor(tx, job.id())), lines);
+            }
+            params.set("logCursor", lastCursor(job.logCursor(), lines));
             // Narrowest first: a boundary that keeps the lease, then one that moves it, then the whole row
             // (which also decides whether the guard holds).
             if ((!narrow || (tx.update(queries.get("update_job_running_same_lease"), params) == 0
@@ -312,7 +321,7 @@ public final class SqliteJobStore implements JobStore {
                             + ") does not exist; step rows are created by insertJob");
                 }
             }
-            insertLogs(tx, write.logs());
+            insertLogs(tx, lines);
             if (beforeCommit != null) {
                 beforeCommit.accept(write);
             }
@@ -327,11 +336,13 @@ public final class SqliteJobStore implements JobStore {
         Objects.requireNonNull(expiresAt, "expiresAt");
         List<LogEntry> logLines = List.copyOf(logs);
         Params params = Params.of().set("id", jobId).set("epoch", epoch).set("owner", owner).set("expiresAt", expiresAt);
+        boolean unnumbered = logLines.stream().anyMatch(e -> e.cursor() == 0);
         return writer.inTransaction("lease renewal of job " + jobId, tx -> {
-            if (tx.update(queries.get("renew_lease"), params) == 0) {
+            List<LogEntry> lines = unnumbered ? numberAfter(storedLogCursor(tx, jobId), logLines) : logLines;
+            if (tx.update(queries.get("renew_lease"), params.set("logCursor", lastCursor(0, lines))) == 0) {
                 return Optional.<Job>empty();
             }
-            insertLogs(tx, logLines);
+            insertLogs(tx, lines);
             return tx.query(queries.get("select_job"), Params.of().set("id", jobId), Rows::job).stream().findFirst();
         });
     }
@@ -346,30 +357,46 @@ public final class SqliteJobStore implements JobStore {
     }
 
     /**
-     * Log lines of one write, inserted by one statement per {@value #LOG_ROWS_PER_INSERT} lines;
-     * each job's new lines get the cursors after its greatest one (job_logs is clustered by job).
+     * Log lines of one write, with the cursors their writer gave them, inserted by one statement
+     * per {@value #LOG_ROWS_PER_INSERT} lines.
      */
     private void insertLogs(Tx tx, List<LogEntry> logs) throws SQLException {
-        int from = 0;
-        while (from < logs.size()) {
-            String jobId = logs.get(from).jobId();
-            int to = from;
-            while (to < logs.size() && logs.get(to).jobId().equals(jobId)) {
-                to++;
+        for (int at = 0; at < logs.size(); at += LOG_ROWS_PER_INSERT) {
+            List<LogEntry> chunk = logs.subList(at, Math.min(logs.size(), at + LOG_ROWS_PER_INSERT));
+            if (chunk.size() == 1) {
+                tx.update(queries.get("insert_log"), Rows.log(chunk.get(0)));
+            } else {
+                tx.update(insertLogRows[chunk.size()], Rows.logs(chunk));
             }
-            long last = tx.query(queries.get("select_last_log_cursor"), Params.of().set("jobId", jobId),
-                    rs -> rs.getLong("cursor")).get(0);
-            for (int at = from; at < to; at += LOG_ROWS_PER_INSERT) {
-                List<LogEntry> chunk = logs.subList(at, Math.min(to, at + LOG_ROWS_PER_INSERT));
-                long first = last + 1 + (at - from);
-                if (chunk.size() == 1) {
-                    tx.update(queries.get("insert_log"), Rows.log(chunk.get(0), first));
-                } else {
-                    tx.update(insertLogRows[chunk.size()], Rows.logs(chunk, first));
-                }
-            }
-            from = to;
         }
+    }
+
+    /** @return the job's stored log cursor (0 if there is no such job: its write then finds no row) */
+    private long storedLogCursor(Tx tx, String jobId) throws SQLException {
+        List<Long> found = tx.query(queries.get("select_log_cursor"), Params.of().set("jobId", jobId), rs -> rs.getLong("cursor"));
+        return found.isEmpty() ? 0 : found.get(0);
+    }
+
+    /**
+     * Numbers lines handed over without a cursor (callers of the SPI that do not number): after
+     * {@code logCursor} and every cursor given, in order; lines with a cursor keep it.
+     */
+    private static List<LogEntry> numberAfter(long logCursor, List<LogEntry> logs) {
+        long cursor = lastCursor(logCursor, logs);
+        List<LogEntry> out = new ArrayList<>(logs.size());
+        for (LogEntry e : logs) {
+            out.add(e.cursor() > 0 ? e : e.withCursor(++cursor));
+        }
+        return out;
+    }
+
+    /** @return the greatest of {@code logCursor} and the lines' cursors */
+    private static long lastCursor(long logCursor, List<LogEntry> logs) {
+        long max = logCursor;
+        for (LogEntry e : logs) {
+            max = Math.max(max, e.cursor());
+        }
+        return max;
     }
 
     // ------------------------------------------------------------------------------------- reads

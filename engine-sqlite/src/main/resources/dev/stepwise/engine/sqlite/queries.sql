@@ -71,15 +71,16 @@ INSERT INTO schema_version (version, description, applied_at) VALUES (:version, 
 -- name: insert_job
 INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
                   last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner,
-                  lease_expires_at, epoch, cancel_requested, run_at, priority, idempotency_key)
+                  lease_expires_at, epoch, cancel_requested, run_at, priority, idempotency_key, log_cursor)
 VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep, :progress,
         :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
-        :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority, :idempotencyKey)
+        :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority, :idempotencyKey, :logCursor)
 
 -- The whole row except the input and the idempotency key (set on insert only, never changed),
 -- the manifest (only if :writeManifest) and the cancel flag (only cleared, if :clearCancel),
 -- if the guard holds. :guardEpoch is the epoch read before the write; the new row may carry
--- another (a claim increments it).
+-- another (a claim increments it). log_cursor never decreases; :guardLogCursor, when not null,
+-- is the log cursor the writer numbered its lines from (two writers never number one cursor).
 -- name: update_job
 UPDATE jobs
 SET recipe_id        = :recipeId,
@@ -100,9 +101,11 @@ SET recipe_id        = :recipeId,
     run_at           = :runAt,
     priority         = :priority,
     manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
-    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END,
+    log_cursor       = MAX(log_cursor, :logCursor)
 WHERE id = :id
   AND epoch = :guardEpoch
+  AND (:guardLogCursor IS NULL OR log_cursor = :guardLogCursor)
   AND (   (:guardKind = 'owner' AND status = 'running' AND lease_owner = :guardOwner)
        OR (:guardKind = 'claimable'
            AND (status = 'pending' OR (status = 'running' AND lease_expires_at <= :guardNow)))
@@ -127,9 +130,11 @@ SET recipe_id        = :recipeId,
     finished_at      = :finishedAt,
     lease_expires_at = :leaseExpiresAt,
     manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
-    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END,
+    log_cursor       = MAX(log_cursor, :logCursor)
 WHERE id = :id
   AND epoch = :guardEpoch
+  AND (:guardLogCursor IS NULL OR log_cursor = :guardLogCursor)
   AND status = 'running'
   AND lease_owner = :guardOwner
   AND recipe_slug = :recipeSlug
@@ -152,9 +157,11 @@ SET recipe_id        = :recipeId,
     started_at       = :startedAt,
     finished_at      = :finishedAt,
     manifest         = CASE WHEN :writeManifest = 1 THEN :manifest ELSE manifest END,
-    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END
+    cancel_requested = CASE WHEN :clearCancel = 1 THEN 0 ELSE cancel_requested END,
+    log_cursor       = MAX(log_cursor, :logCursor)
 WHERE id = :id
   AND epoch = :guardEpoch
+  AND (:guardLogCursor IS NULL OR log_cursor = :guardLogCursor)
   AND status = 'running'
   AND lease_owner = :guardOwner
   AND recipe_slug = :recipeSlug
@@ -188,18 +195,22 @@ SET input_hash    = :inputHash,
 WHERE id = :id
   AND job_id = :jobId
 
--- A line's cursor is the job's greatest cursor + 1 (select_last_log_cursor, in the same
--- transaction): job_logs is clustered by (job_id, cursor) since V8.
+-- A line's cursor is given by its writer, after jobs.log_cursor (V9); job_logs is clustered by
+-- (job_id, cursor) since V8.
 -- name: insert_log
 INSERT INTO job_logs (job_id, cursor, step_key, attempt, at, level, message)
 VALUES (:jobId, :cursor, :stepKey, :attempt, :at, :level, :message)
 
--- name: select_last_log_cursor
-SELECT COALESCE(MAX(cursor), 0) AS cursor FROM job_logs WHERE job_id = :jobId
+-- Only for lines handed over without a cursor (callers of the SPI that do not number): the
+-- store numbers them after this.
+-- name: select_log_cursor
+SELECT log_cursor AS cursor FROM jobs WHERE id = :jobId
 
+-- The lines of a renewal are numbered by the lease holder after the log cursor it knows.
 -- name: renew_lease
 UPDATE jobs
-SET lease_expires_at = :expiresAt
+SET lease_expires_at = :expiresAt,
+    log_cursor       = MAX(log_cursor, :logCursor)
 WHERE id = :id
   AND epoch = :epoch
   AND lease_owner = :owner

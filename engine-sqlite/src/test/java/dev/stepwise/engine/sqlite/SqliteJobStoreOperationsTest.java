@@ -66,7 +66,8 @@ class SqliteJobStoreOperationsTest extends SqliteFileTest {
 
         reopen();
 
-        assertEquals(Optional.of(full), store.findJob("J1"));
+        // The two unnumbered lines were numbered by the store, which bumped the job's log cursor.
+        assertEquals(Optional.of(full.toBuilder().logCursor(2).build()), store.findJob("J1"));
         assertEquals(Optional.of(sparse), store.findJob("J2"));
         assertEquals(rows, store.findSteps("J1"));
         List<LogEntry> read = store.findLogs("J1", 0, 10);
@@ -146,7 +147,7 @@ class SqliteJobStoreOperationsTest extends SqliteFileTest {
 
         store.write(new JobWrite(progressed, new WriteGuard.Owner(1, "w1"), List.of(done, next), lines, false, false));
         Snapshot after = snapshot("J1");
-        assertEquals(progressed, after.job().orElseThrow());
+        assertEquals(progressed.toBuilder().logCursor(1).build(), after.job().orElseThrow());
         assertEquals(List.of(done, next), after.steps());
         assertEquals(1, after.logs().size());
         assertEquals("done", after.logs().get(0).message());

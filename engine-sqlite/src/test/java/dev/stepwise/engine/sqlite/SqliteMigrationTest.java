@@ -33,6 +33,16 @@ class SqliteMigrationTest {
     private static final String QUERIES = "/dev/stepwise/engine/sqlite/queries.sql";
     private static final String MIGRATIONS = "/dev/stepwise/engine/sqlite/migrations/";
 
+    /** The job insert of schema versions 3 to 8 (before the log cursor column). */
+    private static final NamedSql V3_INSERT_JOB = NamedSql.parse("v3_insert_job", """
+            INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
+                              last_error, duration_ms, created_at, updated_at, started_at, finished_at, lease_owner,
+                              lease_expires_at, epoch, cancel_requested, run_at, priority, idempotency_key)
+            VALUES (:id, :recipeId, :recipeSlug, :recipeVersion, :input, :manifest, :status, :currentStep, :progress,
+                    :lastError, :durationMs, :createdAt, :updatedAt, :startedAt, :finishedAt, :leaseOwner,
+                    :leaseExpiresAt, :epoch, :cancelRequested, :runAt, :priority, :idempotencyKey)
+            """);
+
     /** The job insert of schema versions 1 and 2 (before the queue columns). */
     private static final NamedSql V1_INSERT_JOB = NamedSql.parse("v1_insert_job", """
             INSERT INTO jobs (id, recipe_id, recipe_slug, recipe_version, input, manifest, status, current_step, progress,
@@ -52,8 +62,9 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), column(file, "SELECT version FROM schema_version ORDER BY version"));
-        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents", "write_path"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents", "write_path",
+                "derived_log_lines"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
@@ -116,7 +127,8 @@ class SqliteMigrationTest {
         }
 
         try (SqliteJobStore store = SqliteJobStore.builder(file).build()) {
-            assertEquals(Optional.of(job), store.findJob("J-old"));
+            // V9: the job's log cursor starts at its greatest stored cursor (0 without lines).
+            assertEquals(Optional.of(job.toBuilder().logCursor(41).build()), store.findJob("J-old"));
             assertEquals(Optional.of(pending), store.findJob("J-pending"));
             assertEquals(Fixtures.T0.plusMillis(7), store.findJob("J-pending").orElseThrow().runAt());
             // The new schema works on the upgraded file.
@@ -146,6 +158,18 @@ class SqliteMigrationTest {
             store.renewLease("J-old", 7, "worker-1", Fixtures.T0.plusSeconds(60), List.of(new dev.stepwise.engine.api.LogEntry(
                     0, "J-old", null, 0, Fixtures.T0, dev.stepwise.engine.api.LogLevel.INFO, "after the upgrade")));
             assertEquals(List.of(41L, 42L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
+            assertEquals(List.of("before the upgrade", "after the upgrade"),
+                    store.findLogs("J-old", 0, 10).stream().map(l -> l.message()).toList());
+            assertEquals(42, store.findJob("J-old").orElseThrow().logCursor());
+            // A writer that numbers goes on after it; one that numbered from the old cursor conflicts.
+            Job old = store.findJob("J-old").orElseThrow();
+            store.write(new dev.stepwise.engine.api.JobWrite(old, new dev.stepwise.engine.api.WriteGuard.Owner(7, "worker-1"),
+                    List.of(), List.of(new dev.stepwise.engine.api.LogEntry(0, "J-old", null, 0, Fixtures.T0,
+                            dev.stepwise.engine.api.LogLevel.INFO, "numbered")), false, false).numberedAfter(42));
+            assertThrows(dev.stepwise.engine.api.WriteConflictException.class, () -> store.write(
+                    new dev.stepwise.engine.api.JobWrite(old, new dev.stepwise.engine.api.WriteGuard.Owner(7, "worker-1"),
+                            List.of(), List.of(), false, false).numberedAfter(42)));
+            assertEquals(List.of(41L, 42L, 43L), store.findLogs("J-old", 0, 10).stream().map(l -> l.cursor()).toList());
         }
         assertV3Columns(file);
         assertV8LogTable(file);
@@ -187,7 +211,8 @@ class SqliteMigrationTest {
                         .set("appliedAt", Fixtures.T0));
             }
             for (Job job : jobs) {
-                Jdbc.update(c, version >= 3 ? queries.get("insert_job") : V1_INSERT_JOB, Rows.job(job));
+                Jdbc.update(c, version >= 9 ? queries.get("insert_job") : version >= 3 ? V3_INSERT_JOB : V1_INSERT_JOB,
+                        Rows.job(job));
             }
         }
     }
@@ -210,7 +235,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -225,7 +250,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 8"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 9"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

@@ -74,8 +74,9 @@ class SqliteQueueTest extends SqliteFileTest {
 
     @Test
     void insertWithAKnownKeyReturnsTheExistingJobAndWritesNothing() {
-        Job first = keyed("J1", "order-42");
-        store.insertJob(first, steps("J1", 2), List.of(log("J1", "created")));
+        // The store numbers the unnumbered line: the job's log cursor becomes 1.
+        Job first = keyed("J1", "order-42").toBuilder().logCursor(1).build();
+        store.insertJob(first.toBuilder().logCursor(0).build(), steps("J1", 2), List.of(log("J1", "created")));
 
         Job second = job("J2", 5).toBuilder().idempotencyKey("order-42").priority(9).recipeSlug("other").build();
         Job returned = store.insertJob(second, steps("J2", 3), List.of(log("J2", "created too"), log("J1", "not me")));

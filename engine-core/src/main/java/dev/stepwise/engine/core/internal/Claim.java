@@ -276,7 +276,7 @@ public sealed interface Claim {
             try {
                 services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
                         read.id(), null, 0, now, LogLevel.WARN, "runner " + read.leaseOwner() + " cannot run it: "
-                        + e.getMessage())), false, false));
+                        + e.getMessage())), false, false).numberedAfter(read.logCursor()));
             } catch (EngineException second) {
                 e.addSuppressed(second);
             }

@@ -82,8 +82,9 @@ public final class JobCreator {
                 .runAt(options.runAt() == null ? now : options.runAt().truncatedTo(ChronoUnit.MILLIS))
                 .priority(options.priority()).idempotencyKey(options.idempotencyKey()).build();
         job = job.toBuilder().manifest(Manifests.build(job, rows, snapshots).toJson()).build();
-        Job stored = services.store().insertJob(job, rows,
-                List.of(new LogEntry(0, id, null, 0, now, LogLevel.INFO, "job created from recipe " + recipe.id())));
+        // The writer numbers its lines: the first job line is cursor 1.
+        Job stored = services.store().insertJob(job.toBuilder().logCursor(1).build(), rows,
+                List.of(new LogEntry(1, id, null, 0, now, LogLevel.INFO, "job created from recipe " + recipe.id())));
         // The id is new, so the store returned another job only when the idempotency key matched one.
         boolean created = stored.id().equals(id);
         if (created) {

@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.Attempt;
 import dev.stepwise.engine.api.AttemptOutcome;
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
@@ -21,9 +22,11 @@ import dev.stepwise.engine.core.RunListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +59,12 @@ final class JobLedger {
     private volatile Instant heartbeatLease;
     private Throwable listenerThrew;
     private RunEvents events;
+    /** Guards the log cursor: boundary writes and heartbeat renewals number lines from it in turn. */
+    private final Object numbering = new Object();
+    /** The job's log cursor as stored by this run's last committed write or renewal. */
+    private long committedLogCursor;
+    /** The routine lines of the last numbering, as stored rows (for a write whose step rows are lost). */
+    private List<LogEntry> lastDerived = List.of();
 
     /** What a boundary commit came to. */
     sealed interface Commit {
@@ -87,6 +96,7 @@ final class JobLedger {
     void open(Job read, List<JobStep> rows, JsonNode snapshots) {
         Instant now = services.nowMillis();
         this.snapshots = snapshots;
+        committedLogCursor = read.logCursor();
         steps.addAll(rows);
         guard = claim.firstGuard(read, now);
         job = claim.running(read, services, now);
@@ -158,6 +168,73 @@ final class JobLedger {
         handle.log(entry(stepKey, attempt, level, message));
     }
 
+    /** Logs "attempt N started" of a step whose row holds that attempt: recorded in the attempt, not stored. */
+    void logStarted(String stepKey, int attempt) {
+        handle.routine(new RunHandle.Pending(RoutineLines.started(0, jobId, stepKey, attempt, services.nowMillis()),
+                RunHandle.Kind.STARTED, 0));
+    }
+
+    /** Logs "attempt N succeeded in X ms" of a step whose row holds that attempt: recorded in the attempt, not stored. */
+    void logSucceeded(String stepKey, int attempt, long durationMs) {
+        handle.routine(new RunHandle.Pending(
+                RoutineLines.succeeded(0, jobId, stepKey, attempt, services.nowMillis(), durationMs), RunHandle.Kind.SUCCEEDED,
+                durationMs));
+    }
+
+    /**
+     * Numbers the pending lines after the committed log cursor, in the order they were logged:
+     * stored lines get their cursor, routine lines put theirs into the attempt record of their
+     * step row (which becomes dirty, so this write carries it). Call with {@link #numbering} held.
+     *
+     * @param extra lines to append after the pending ones
+     * @return the lines to store; {@link #lastDerived} holds the routine ones
+     */
+    private List<LogEntry> number(List<RunHandle.Pending> pending, List<LogEntry> extra) {
+        long cursor = committedLogCursor;
+        List<LogEntry> stored = new ArrayList<>();
+        List<LogEntry> derived = new ArrayList<>();
+        for (RunHandle.Pending p : pending) {
+            LogEntry line = p.entry().withCursor(++cursor);
+            if (p.routine() && recordRoutine(line, p.kind() == RunHandle.Kind.SUCCEEDED, p.durationMs())) {
+                derived.add(line);
+            } else {
+                stored.add(line);
+            }
+        }
+        for (LogEntry e : extra) {
+            stored.add(e.withCursor(++cursor));
+        }
+        lastDerived = derived;
+        job = job.toBuilder().logCursor(cursor).build();
+        return stored;
+    }
+
+    /** @return whether the line's attempt was found and now carries its cursor */
+    private boolean recordRoutine(LogEntry line, boolean end, long durationMs) {
+        for (int i = 0; i < steps.size(); i++) {
+            JobStep s = steps.get(i);
+            if (!s.stepKey().equals(line.stepKey())) {
+                continue;
+            }
+            List<Attempt> log = new ArrayList<>(s.attemptLog());
+            for (int k = log.size() - 1; k >= 0; k--) {
+                Attempt a = log.get(k);
+                if (a.number() != line.attempt()) {
+                    continue;
+                }
+                if (end ? a.outcome() != AttemptOutcome.SUCCEEDED || a.endCursor() > 0 || a.endedAt().isEmpty()
+                        : a.startCursor() > 0) {
+                    return false; // not (or no longer) what the line says: stored as a row instead
+                }
+                log.set(k, end ? a.withEndCursor(line.cursor(), durationMs) : a.withStartCursor(line.cursor()));
+                set(i, s.toBuilder().attemptLog(log).build());
+                return true;
+            }
+            return false;
+        }
+        return false;
+    }
+
     private LogEntry entry(String stepKey, int attempt, LogLevel level, String message) {
         return new LogEntry(0, jobId, stepKey, attempt, services.nowMillis(), level, message);
     }
@@ -190,8 +267,38 @@ final class JobLedger {
     }
 
     private Commit write(boolean terminal) {
-        JobWrite write = new JobWrite(job, guard, List.copyOf(dirty.values()), handle.drainLogs(), writeManifest, false);
         listen(l -> l.beforeCommit(jobId, terminal));
+        Optional<Commit> failed;
+        synchronized (numbering) {
+            failed = commitNumbered();
+        }
+        if (failed.isPresent()) {
+            return failed.get();
+        }
+        listen(l -> l.afterCommit(jobId, terminal));
+        boolean first = !owned;
+        owned = true;
+        if (!terminal) {
+            guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner());
+        }
+        dirty.clear();
+        if (first && !terminal) {
+            services.publish(job, job.manifest());
+        }
+        writeManifest = false;
+        return new Commit.Done();
+    }
+
+    /**
+     * Numbers the pending lines and commits them with the job and the changed step rows, with
+     * {@link #numbering} held: a heartbeat's lines are numbered and committed before or after.
+     *
+     * @return empty if committed; the store's failure as recorded if it failed
+     */
+    private Optional<Commit> commitNumbered() {
+        List<LogEntry> lines = number(handle.drainLogs(), List.of());
+        JobWrite write = new JobWrite(job, guard, List.copyOf(dirty.values()), lines, writeManifest, false)
+                .afterLogCursor(committedLogCursor);
         try {
             services.store().write(write);
         } catch (WriteConflictException e) {
@@ -211,20 +318,10 @@ final class JobLedger {
             if (!owned) {
                 throw e;
             }
-            return new Commit.JobFailed(recordStoreFailure(e, write));
+            return Optional.of(new Commit.JobFailed(recordStoreFailure(e, write)));
         }
-        listen(l -> l.afterCommit(jobId, terminal));
-        boolean first = !owned;
-        owned = true;
-        if (!terminal) {
-            guard = new WriteGuard.Owner(job.epoch(), job.leaseOwner());
-        }
-        dirty.clear();
-        if (first && !terminal) {
-            services.publish(job, job.manifest());
-        }
-        writeManifest = false;
-        return new Commit.Done();
+        committedLogCursor = job.logCursor();
+        return Optional.empty();
     }
 
     /**
@@ -302,8 +399,25 @@ final class JobLedger {
                 + (job.currentStep() == null ? "the job" : "step '" + job.currentStep() + "'") + ": " + cause.getMessage();
         LOG.error("job {}: {}", jobId, why, cause);
         try {
-            // Step rows stay as last committed: a store failure is not a failure of the step's logic.
-            return writeFailed(why, List.of(), lost.logs());
+            // Step rows stay as last committed: a store failure is not a failure of the step's logic
+            // (so the routine lines their attempt records would have carried are stored as rows).
+            List<LogEntry> lines = new ArrayList<>(lost.logs());
+            lines.addAll(lastDerived);
+            lines.sort(Comparator.comparingLong(LogEntry::cursor));
+            try {
+                return writeFailed(why, List.of(), lines);
+            } catch (WriteConflictException conflict) {
+                // The lost write may have committed and only its answer failed: then the stored log
+                // cursor is the one it wrote, and only the failure remains to be written.
+                Job stored = services.store().findJob(jobId).orElseThrow(() -> conflict);
+                if (stored.status() != JobStatus.RUNNING || stored.epoch() != lost.job().epoch()
+                        || !Objects.equals(stored.leaseOwner(), lost.job().leaseOwner())
+                        || stored.logCursor() != lost.job().logCursor()) {
+                    throw conflict;
+                }
+                committedLogCursor = stored.logCursor();
+                return writeFailed(why, List.of(), List.of());
+            }
         } catch (EngineException second) {
             cause.addSuppressed(second);
             throw cause;
@@ -333,25 +447,68 @@ final class JobLedger {
             }
         }
         try {
-            writeFailed(why, List.copyOf(dirty.values()), handle.drainLogs());
+            synchronized (numbering) {
+                List<LogEntry> lines = number(handle.drainLogs(), List.of());
+                writeFailed(why, List.copyOf(dirty.values()), lines);
+            }
         } catch (Throwable second) {
             e.addSuppressed(second);
         }
     }
 
-    /** Writes the job as failed (lease released) with these step rows and log lines. */
-    private Job writeFailed(String why, List<JobStep> rows, List<LogEntry> pendingLogs) {
+    /**
+     * Writes the job as failed (lease released) with these step rows and log lines, numbered
+     * after the committed log cursor ({@link #numbering} held).
+     */
+    private Job writeFailed(String why, List<JobStep> rows, List<LogEntry> numberedLogs) {
         Instant now = services.nowMillis();
+        long cursor = committedLogCursor;
+        for (LogEntry e : numberedLogs) {
+            cursor = Math.max(cursor, e.cursor());
+        }
+        for (JobStep s : rows) {
+            for (Attempt a : s.attemptLog()) {
+                cursor = Math.max(cursor, Math.max(a.startCursor(), a.endCursor()));
+            }
+        }
+        List<LogEntry> logs = new ArrayList<>(numberedLogs);
+        logs.add(entry(null, 0, LogLevel.ERROR, why).withCursor(cursor + 1));
         Job failed = job.toBuilder().status(JobStatus.FAILED).lastError(why).finishedAt(now).updatedAt(now)
-                .leaseOwner(null).leaseExpiresAt(null).durationMs(job.durationMs() + runMillis()).build();
-        List<LogEntry> logs = new ArrayList<>(pendingLogs);
-        logs.add(entry(null, 0, LogLevel.ERROR, why));
-        services.store().write(new JobWrite(failed, guard, rows, logs, false, false));
+                .leaseOwner(null).leaseExpiresAt(null).durationMs(job.durationMs() + runMillis()).logCursor(cursor + 1).build();
+        services.store().write(new JobWrite(failed, guard, rows, logs, false, false).afterLogCursor(committedLogCursor));
+        committedLogCursor = failed.logCursor();
         job = failed;
         return failed;
     }
 
     // ------------------------------------------------------------------ heartbeat
+
+    /**
+     * Renews the lease with the pending lines logged before the next routine one, numbered after
+     * the committed log cursor ({@link #numbering} held): the store sets the job's log cursor to
+     * the greatest of them. If the renewal fails the lines are lost (as before), and the
+     * committed cursor is read back in case the renewal was committed after all.
+     */
+    private Optional<Job> renew(long epoch, String owner, Instant expiresAt) {
+        List<LogEntry> lines = new ArrayList<>();
+        long cursor = committedLogCursor;
+        for (LogEntry e : handle.drainStoredPrefix()) {
+            lines.add(e.withCursor(++cursor));
+        }
+        try {
+            Optional<Job> renewed = services.store().renewLease(jobId, epoch, owner, expiresAt, lines);
+            if (renewed.isPresent()) {
+                committedLogCursor = cursor;
+            }
+            return renewed;
+        } catch (RuntimeException e) {
+            if (!lines.isEmpty()) {
+                services.store().findJob(jobId).filter(j -> j.epoch() == epoch && owner.equals(j.leaseOwner()))
+                        .ifPresent(j -> committedLogCursor = Math.max(committedLogCursor, j.logCursor()));
+            }
+            throw e;
+        }
+    }
 
     /** @return the heartbeat, renewing the lease every interval until cancelled */
     ScheduledFuture<?> startHeartbeat() {
@@ -371,7 +528,10 @@ final class JobLedger {
             Instant now = services.nowMillis();
             Instant expiresAt = now.plus(services.leaseTtl());
             heartbeatLease = expiresAt; // before the renewal: a boundary write never moves the lease back
-            var renewed = services.store().renewLease(jobId, epoch, owner, expiresAt, handle.drainLogs());
+            Optional<Job> renewed;
+            synchronized (numbering) {
+                renewed = renew(epoch, owner, expiresAt);
+            }
             if (renewed.isEmpty()) {
                 LOG.warn("job {}: heartbeat found the lease lost (epoch {})", jobId, epoch);
                 handle.leaseLost();

@@ -145,13 +145,14 @@ public final class Retries {
     /** The one guarded write both retries make: the job as it was read, or a typed conflict. */
     private Job handBack(Job read, Job pending, List<JobStep> steps, String message, boolean writeManifest) {
         LogEntry line = new LogEntry(0, read.id(), null, 0, services.nowMillis(), LogLevel.INFO, message);
+        JobWrite write = new JobWrite(pending, new WriteGuard.Status(read.epoch(), read.status()), steps,
+                List.of(line), writeManifest, true).numberedAfter(read.logCursor());
         try {
-            services.store().write(new JobWrite(pending, new WriteGuard.Status(read.epoch(), read.status()), steps,
-                    List.of(line), writeManifest, true));
+            services.store().write(write);
         } catch (WriteConflictException e) {
             throw new IllegalTransitionException(read.id(), find(read.id()).status(), JobStatus.PENDING,
                     "it changed while retrying it; read it again");
         }
-        return pending;
+        return write.job();
     }
 }

@@ -270,7 +270,7 @@ public final class Runner {
                 .cacheable(def.cache())
                 .addAttempt(ledger.events().attemptStarted(i, row, attempt, now)).build());
         ledger.update(j -> j.currentStep(def.key()));
-        ledger.log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " started");
+        ledger.logStarted(def.key(), attempt);
     }
 
     private void launch(int i) {
@@ -296,7 +296,7 @@ public final class Runner {
                     .completedAt(ended).lastAttempt(a -> a.ended(ended, outcome.recorded(), Optional.empty())).build());
             inputs.produced(def.key(), ok.output(), ok.canonical());
             done.add(i);
-            ledger.log(def.key(), attempt, LogLevel.INFO, "attempt " + attempt + " succeeded in " + d.durationMs() + " ms");
+            ledger.logSucceeded(def.key(), attempt, d.durationMs());
             progress(def.key());
             return;
         }

@@ -532,7 +532,8 @@ public abstract class JobStoreContract extends StoreContractBase {
                 .createdAt(T0).updatedAt(T0).build();
         store.insertJob(j, List.of(JobStep.pending(id + "-0", id, "a", 0, "echo")),
                 List.of(new LogEntry(0, id, null, 0, T0, LogLevel.INFO, "created")));
-        return j;
+        // A line without a cursor is numbered by the store, after the job's log cursor, which it bumps.
+        return j.toBuilder().logCursor(1).build();
     }
 
     @Test
@@ -661,5 +662,150 @@ public abstract class JobStoreContract extends StoreContractBase {
         assertEquals(List.of(third.id(), second.id(), first.id()), engine.jobs(JobQuery.all()).stream().map(Job::id).toList());
         assertEquals(List.of(second.id()), engine.jobs(new JobQuery(Set.of(JobStatus.COMPLETED), 10)).stream().map(Job::id).toList());
         assertEquals(List.of(third.id()), engine.jobs(new JobQuery(Set.of(JobStatus.PENDING), 1)).stream().map(Job::id).toList());
+    }
+
+    // ---------------------------------------------------------------- log lines and their cursors
+
+    @Test
+    void aThreeStepJobsLogReadsAsBeforeWithRoutineLinesDerivedFromAttempts() {
+        JobEngine engine = track(engineBuilder().step("echo", new Fakes.Echo()).recipe(abc()));
+        Job job = engine.createJob("abc", obj());
+        Job done = engine.run(job.id());
+        assertEquals(JobStatus.COMPLETED, done.status());
+        List<JobStep> steps = store.findSteps(job.id());
+        List<String> expected = new ArrayList<>(List.of("job created from recipe abc@1",
+                "run started by runner " + engine.runnerId() + " (epoch 1)"));
+        for (JobStep s : steps) {
+            expected.add("attempt 1 started");
+            expected.add("echo " + s.stepKey() + " attempt 1");
+            expected.add("attempt 1 succeeded in " + s.durationMs() + " ms");
+        }
+        expected.add("job completed (completed)");
+        List<LogEntry> lines = engine.logs(job.id(), 0, 1000);
+        assertEquals(expected, lines.stream().map(LogEntry::message).toList());
+        // Step key, attempt and level as the rows had them; cursors 1, 2, 3, ... in order.
+        assertEquals(List.of("null/0", "null/0", "a/1", "a/1", "a/1", "b/1", "b/1", "b/1", "c/1", "c/1", "c/1", "null/0"),
+                lines.stream().map(l -> l.stepKey() + "/" + l.attempt()).toList());
+        assertTrue(lines.stream().allMatch(l -> l.level() == LogLevel.INFO));
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, expected.size()).boxed().toList(),
+                lines.stream().map(LogEntry::cursor).toList());
+        assertEquals(expected.size(), store.findJob(job.id()).orElseThrow().logCursor());
+        assertEquals(lines.get(2).at(), steps.get(0).attemptLog().get(0).startedAt());
+        assertEquals(lines.get(4).at(), steps.get(0).attemptLog().get(0).endedAt().orElseThrow());
+        // The routine lines are in the attempt records, not rows of the store.
+        List<String> rows = store.findLogs(job.id(), 0, 1000).stream().map(LogEntry::message).toList();
+        assertEquals(6, rows.size(), rows.toString());
+        assertTrue(rows.stream().noneMatch(m -> m.startsWith("attempt ")), rows.toString());
+        // The manifest does not show the cursors.
+        assertFalse(done.manifest().toString().contains("cursor"), done.manifest().toString());
+    }
+
+    @Test
+    void pagesOfAnySizeReturnEachStoredAndDerivedLineOnceInOrder() {
+        JobEngine engine = track(engineBuilder().step("echo", new Fakes.Echo()).recipe(abc()));
+        Job job = engine.createJob("abc", obj());
+        engine.run(job.id());
+        List<LogEntry> all = engine.logs(job.id(), 0, 1000);
+        assertEquals(12, all.size());
+        for (int limit = 1; limit <= 5; limit++) {
+            List<LogEntry> read = new ArrayList<>();
+            long after = 0;
+            for (int page = 0; page < 100; page++) {
+                List<LogEntry> got = engine.logs(job.id(), after, limit);
+                assertTrue(got.size() <= limit);
+                if (got.isEmpty()) {
+                    break;
+                }
+                read.addAll(got);
+                after = got.get(got.size() - 1).cursor();
+            }
+            assertEquals(all, read, "pages of " + limit);
+        }
+        assertEquals(all.subList(5, 8), engine.logs(job.id(), all.get(4).cursor(), 3));
+    }
+
+    @Test
+    void aFollowerReadingWhileTheJobRunsSeesEveryLineOnce() throws Exception {
+        AtomicInteger executions = new AtomicInteger();
+        JobEngine engine = track(engineBuilder().heartbeatInterval(Duration.ofMillis(5)).step("chatty", ctx -> {
+            for (int i = 0; i < 20; i++) {
+                ctx.log().info("line {} of {}", i, ctx.stepKey());
+                if (i % 5 == 0) {
+                    try {
+                        Thread.sleep(2); // lets the heartbeat flush some lines mid-step
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            return json("{\"n\":" + executions.incrementAndGet() + "}");
+        }).recipe(Recipe.builder("chatty").step("a", "chatty").step("b", "chatty").step("c", "chatty").step("d", "chatty")
+                .build()));
+        Job job = engine.createJob("chatty", obj());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Job> run = pool.submit(() -> engine.run(job.id()));
+            List<LogEntry> followed = new ArrayList<>();
+            long after = 0;
+            boolean ended = false;
+            for (int poll = 0; poll < Await.MAX_POLLS * 10 && !ended; poll++) { // a hang guard, not a timing
+                boolean terminal = engine.job(job.id()).status().isTerminal();
+                List<LogEntry> got = engine.logs(job.id(), after, 7);
+                followed.addAll(got);
+                if (!got.isEmpty()) {
+                    after = got.get(got.size() - 1).cursor();
+                }
+                ended = terminal && got.isEmpty();
+                if (got.isEmpty() && !ended) {
+                    Thread.sleep(1);
+                }
+            }
+            assertTrue(ended, "the follower reached the end");
+            assertEquals(JobStatus.COMPLETED, run.get(Await.GUARD.toMillis(), TimeUnit.MILLISECONDS).status());
+            List<LogEntry> all = engine.logs(job.id(), 0, 10_000);
+            assertEquals(2 + 4 * 22 + 1, all.size());
+            assertEquals(all, followed);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWriterWithAStaleLogCursorConflictsAndWritesNothing() {
+        Job j = pendingJob("job-s");
+        assertEquals(1, store.findJob("job-s").orElseThrow().logCursor());
+        Job running = j.toBuilder().status(JobStatus.RUNNING).epoch(1).leaseOwner("r").leaseExpiresAt(T0.plusSeconds(30)).build();
+        store.write(new JobWrite(running, new WriteGuard.Claimable(0, T0), List.of(), List.of(), false, false).afterLogCursor(1));
+        JobStep row = store.findSteps("job-s").get(0);
+        // The writer numbers its line after the log cursor it read, and a step's routine cursors too.
+        JobStep started = row.toBuilder().status(StepStatus.RUNNING).attempts(1)
+                .addAttempt(dev.stepwise.engine.api.Attempt.started(1, T0).withStartCursor(3)).build();
+        JobWrite first = new JobWrite(running.toBuilder().progress(10).logCursor(3).build(), new WriteGuard.Owner(1, "r"),
+                List.of(started), List.of(new LogEntry(2, "job-s", "a", 1, T0, LogLevel.WARN, "first")), false, false)
+                .afterLogCursor(1);
+        store.write(first);
+        assertEquals(3, store.findJob("job-s").orElseThrow().logCursor());
+        assertEquals(started, store.findSteps("job-s").get(0));
+        // A second writer that read the same log cursor numbered the same cursors: refused, nothing written.
+        JobWrite stale = new JobWrite(running.toBuilder().progress(20).logCursor(3).build(), new WriteGuard.Owner(1, "r"),
+                List.of(row), List.of(new LogEntry(2, "job-s", "a", 1, T0, LogLevel.WARN, "stale")), false, false)
+                .afterLogCursor(1);
+        assertThrows(WriteConflictException.class, () -> store.write(stale));
+        assertEquals(10, store.findJob("job-s").orElseThrow().progress());
+        assertEquals(3, store.findJob("job-s").orElseThrow().logCursor());
+        assertEquals(started, store.findSteps("job-s").get(0));
+        assertEquals(List.of("1 created", "2 first"),
+                store.findLogs("job-s", 0, 100).stream().map(l -> l.cursor() + " " + l.message()).toList());
+        // A renewal's numbered lines move the log cursor; an unnumbered line goes after it.
+        store.renewLease("job-s", 1, "r", T0.plusSeconds(60), List.of(new LogEntry(4, "job-s", "a", 1, T0, LogLevel.INFO, "beat")));
+        assertEquals(4, store.findJob("job-s").orElseThrow().logCursor());
+        store.write(new JobWrite(store.findJob("job-s").orElseThrow(), new WriteGuard.Owner(1, "r"), List.of(),
+                List.of(new LogEntry(0, "job-s", null, 0, T0, LogLevel.INFO, "unnumbered")), false, false));
+        assertEquals(5, store.findJob("job-s").orElseThrow().logCursor());
+        assertEquals(List.of("1 created", "2 first", "4 beat", "5 unnumbered"),
+                store.findLogs("job-s", 0, 100).stream().map(l -> l.cursor() + " " + l.message()).toList());
+        // Cursors are per job: another job starts at 1.
+        pendingJob("job-t");
+        assertEquals(List.of(1L), store.findLogs("job-t", 0, 100).stream().map(LogEntry::cursor).toList());
     }
 }

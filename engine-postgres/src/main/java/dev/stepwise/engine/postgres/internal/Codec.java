@@ -80,7 +80,7 @@ public final class Codec {
             return "[]";
         }
         ArrayNode array = MAPPER.createArrayNode();
-        attempts.forEach(a -> array.add(a.toJson()));
+        attempts.forEach(a -> array.add(a.toRowJson()));
         return json(array);
     }
 
@@ -149,14 +149,18 @@ public final class Codec {
     }
 
     /**
-     * @param logs log lines (their cursors are ignored: the table assigns them)
-     * @return their columns as a JSON array of objects, in order, for {@code json_to_recordset}
+     * @param logs log lines with their cursors (0: numbered by the store)
+     * @return their columns as a JSON array of objects, in order, for {@code json_to_recordset};
+     *         {@code unnumbered} is a line's rank among those with cursor 0 (1, 2, ...), else 0
      */
     public static String logs(List<LogEntry> logs) {
         ArrayNode array = MAPPER.createArrayNode();
+        long unnumbered = 0;
         for (LogEntry e : logs) {
             ObjectNode o = array.addObject();
             o.put("job_id", e.jobId());
+            o.put("cursor", e.cursor());
+            o.put("unnumbered", e.cursor() == 0 ? ++unnumbered : 0);
             o.put("step_key", e.stepKey());
             o.put("attempt", e.attempt());
             o.put("at", iso(e.at()));

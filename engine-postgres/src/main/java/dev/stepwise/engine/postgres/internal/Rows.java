@@ -62,7 +62,8 @@ public final class Rows {
                 .set("leaseExpiresAt", clock.toDatabase(j.leaseExpiresAt()))
                 .set("epoch", j.epoch())
                 .set("runAt", clock.toDatabase(j.runAt()))
-                .set("priority", j.priority());
+                .set("priority", j.priority())
+                .set("logCursor", j.logCursor());
     }
 
     /**
@@ -92,12 +93,13 @@ public final class Rows {
     }
 
     /**
-     * @param e a log line (its cursor is ignored: the table assigns it)
+     * @param e a log line with its cursor
      * @return its columns
      */
     public static Params log(LogEntry e) {
         return Params.of()
                 .set("jobId", e.jobId())
+                .set("cursor", e.cursor())
                 .set("stepKey", e.stepKey())
                 .set("attempt", e.attempt())
                 .set("at", e.at())
@@ -134,6 +136,7 @@ public final class Rows {
                 .runAt(clock.toEngine(Codec.instant(rs, "run_at")))
                 .priority(rs.getInt("priority"))
                 .idempotencyKey(rs.getString("idempotency_key"))
+                .logCursor(rs.getLong("log_cursor"))
                 .build();
     }
 

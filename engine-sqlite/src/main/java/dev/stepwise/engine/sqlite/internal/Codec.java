@@ -76,7 +76,7 @@ public final class Codec {
             return "[]";
         }
         ArrayNode array = MAPPER.createArrayNode();
-        attempts.forEach(a -> array.add(a.toJson()));
+        attempts.forEach(a -> array.add(a.toRowJson()));
         return json(array);
     }
 

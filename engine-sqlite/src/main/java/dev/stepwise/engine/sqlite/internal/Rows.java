@@ -43,7 +43,8 @@ public final class Rows {
                 .set("cancelRequested", j.cancelRequested())
                 .set("runAt", j.runAt())
                 .set("priority", j.priority())
-                .set("idempotencyKey", j.idempotencyKey());
+                .set("idempotencyKey", j.idempotencyKey())
+                .set("logCursor", j.logCursor());
     }
 
     /**
@@ -75,7 +76,8 @@ public final class Rows {
                 .set("leaseExpiresAt", j.leaseExpiresAt())
                 .set("epoch", j.epoch())
                 .set("runAt", j.runAt())
-                .set("priority", j.priority());
+                .set("priority", j.priority())
+                .set("logCursor", j.logCursor());
     }
 
     /**
@@ -105,13 +107,13 @@ public final class Rows {
     }
 
     /**
-     * @param e a log line (its cursor is ignored: the table assigns it)
+     * @param e a log line with its cursor
      * @return its columns
      */
-    public static Params log(LogEntry e, long cursor) {
+    public static Params log(LogEntry e) {
         return Params.of()
                 .set("jobId", e.jobId())
-                .set("cursor", cursor)
+                .set("cursor", e.cursor())
                 .set("stepKey", e.stepKey())
                 .set("attempt", e.attempt())
                 .set("at", e.at())
@@ -147,16 +149,15 @@ public final class Rows {
     }
 
     /**
-     * @param logs        log lines of one job (their cursors are ignored)
-     * @param firstCursor the cursor of the first; the others follow it
+     * @param logs log lines with their cursors
      * @return the columns of each, named as {@link #insertLogs(NamedSql, int)} expects
      */
-    public static Params logs(java.util.List<LogEntry> logs, long firstCursor) {
+    public static Params logs(java.util.List<LogEntry> logs) {
         Params out = Params.of();
         for (int i = 0; i < logs.size(); i++) {
             LogEntry e = logs.get(i);
             out.set("jobId_" + i, e.jobId())
-                    .set("cursor_" + i, firstCursor + i)
+                    .set("cursor_" + i, e.cursor())
                     .set("stepKey_" + i, e.stepKey())
                     .set("attempt_" + i, e.attempt())
                     .set("at_" + i, e.at())
@@ -195,6 +196,7 @@ public final class Rows {
                 .runAt(Codec.instant(rs, "run_at"))
                 .priority(rs.getInt("priority"))
                 .idempotencyKey(rs.getString("idempotency_key"))
+                .logCursor(rs.getLong("log_cursor"))
                 .build();
     }
 
