@@ -221,7 +221,7 @@ public sealed interface Claim {
             try {
                 services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
                         read.id(), null, 0, now, LogLevel.WARN, "runner " + owner + " cannot run it: "
-                        + e.getMessage())), false, false));
+                        + e.getMessage())), false, false).numberedAfter(read.logCursor()));
             } catch (WriteConflictException taken) {
                 LOG.debug("job {}: taken by another runner before it was handed back: {}", read.id(), taken.getMessage());
             } catch (EngineException second) {
