@@ -1,6 +1,7 @@
 package dev.stepwise.engine.api;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -41,5 +42,21 @@ public record LogEntry(long cursor, String jobId, String stepKey, int attempt, I
      */
     public LogEntry withCursor(long cursor) {
         return new LogEntry(cursor, jobId, stepKey, attempt, at, level, message);
+    }
+
+    /**
+     * For stores that keep a job's log cursor ({@link Job#logCursor()}): what it becomes after
+     * writing some lines.
+     *
+     * @param logCursor the job's log cursor before
+     * @param lines     lines being written (a cursor of 0 counts as none)
+     * @return the greatest of {@code logCursor} and the lines' cursors
+     */
+    public static long lastCursor(long logCursor, List<LogEntry> lines) {
+        long max = logCursor;
+        for (LogEntry e : lines) {
+            max = Math.max(max, e.cursor());
+        }
+        return max;
     }
 }

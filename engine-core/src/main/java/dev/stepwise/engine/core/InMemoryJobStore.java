@@ -280,10 +280,7 @@ public final class InMemoryJobStore implements JobStore {
      * @return the job's new log cursor
      */
     private long append(String jobId, long logCursor, List<LogEntry> entries) {
-        long max = logCursor;
-        for (LogEntry e : entries) {
-            max = Math.max(max, e.cursor());
-        }
+        long max = LogEntry.lastCursor(logCursor, entries);
         TreeMap<Long, LogEntry> lines = logs.computeIfAbsent(jobId, k -> new TreeMap<>());
         for (LogEntry e : entries) {
             long c = e.cursor() > 0 ? e.cursor() : ++max;

@@ -193,8 +193,8 @@ public final class PostgresJobStore implements JobStore {
         }
         String what = "insert of job " + job.id();
         String token = nextToken();
-        List<LogEntry> numbered = numberAfter(lastCursor(job.logCursor(), logLines), logLines);
-        Params insert = rows.job(job.toBuilder().logCursor(lastCursor(job.logCursor(), numbered)).build())
+        List<LogEntry> numbered = numberAfter(LogEntry.lastCursor(job.logCursor(), logLines), logLines);
+        Params insert = rows.job(job.toBuilder().logCursor(LogEntry.lastCursor(job.logCursor(), numbered)).build())
                 .set("writeToken", token).set("steps", Codec.steps(stepRows))
                 .set("logs", Codec.logs(numbered)).set("channel", channel);
         return tx.statement(what, (c, again) -> {
@@ -296,7 +296,7 @@ public final class PostgresJobStore implements JobStore {
                 .set("guardNow", null)
                 .set("guardStatus", null)
                 .set("guardLogCursor", write.previousLogCursor().isPresent() ? write.previousLogCursor().getAsLong() : null)
-                .set("logCursor", lastCursor(job.logCursor(), write.logs()))
+                .set("logCursor", LogEntry.lastCursor(job.logCursor(), write.logs()))
                 .set("unnumbered", unnumbered(write.logs()));
         if (guard instanceof WriteGuard.Owner o) {
             params.set("guardKind", "owner").set("guardOwner", o.owner());
@@ -346,7 +346,7 @@ public final class PostgresJobStore implements JobStore {
         long unnumbered = unnumbered(logLines);
         Params params = Params.of().set("id", jobId).set("epoch", epoch).set("owner", owner)
                 .set("expiresAt", clock.toDatabase(expiresAt)).set("writeToken", token)
-                .set("logCursor", lastCursor(0, logLines)).set("unnumbered", unnumbered);
+                .set("logCursor", LogEntry.lastCursor(0, logLines)).set("unnumbered", unnumbered);
         return tx.write("lease renewal of job " + jobId, (c, again) -> {
             if (again) {
                 Optional<Job> mine = selectOne(c, "select_job_by_write_token", Params.of().set("id", jobId).set("writeToken", token));
@@ -387,14 +387,6 @@ public final class PostgresJobStore implements JobStore {
         return out;
     }
 
-    /** @return the greatest of {@code logCursor} and the lines' cursors */
-    private static long lastCursor(long logCursor, List<LogEntry> logs) {
-        long max = logCursor;
-        for (LogEntry e : logs) {
-            max = Math.max(max, e.cursor());
-        }
-        return max;
-    }
 
     private void insertLogs(Connection c, List<LogEntry> logs) throws SQLException {
         Transactions.batch(c, queries.get("insert_log"), logs.stream().map(Rows::log).toList());

@@ -185,7 +185,7 @@ public final class SqliteJobStore implements JobStore {
         String what = "insert of job " + job.id();
         Params byKey = Params.of().set("idempotencyKey", job.idempotencyKey());
         List<LogEntry> numbered = numberAfter(job.logCursor(), logLines);
-        Job row = job.toBuilder().logCursor(lastCursor(job.logCursor(), numbered)).build();
+        Job row = job.toBuilder().logCursor(LogEntry.lastCursor(job.logCursor(), numbered)).build();
         return writer.inTransaction(what, tx -> {
             if (job.idempotencyKey() != null) {
                 Optional<Job> existing = selectOne(tx, "select_job_by_idempotency_key", byKey);
@@ -307,7 +307,7 @@ public final class SqliteJobStore implements JobStore {
             if (unnumbered) {
                 lines = numberAfter(Math.max(job.logCursor(), storedLogCursor(tx, job.id())), lines);
             }
-            params.set("logCursor", lastCursor(job.logCursor(), lines));
+            params.set("logCursor", LogEntry.lastCursor(job.logCursor(), lines));
             // Narrowest first: a boundary that keeps the lease, then one that moves it, then the whole row
             // (which also decides whether the guard holds).
             if ((!narrow || (tx.update(queries.get("update_job_running_same_lease"), params) == 0
@@ -339,7 +339,7 @@ public final class SqliteJobStore implements JobStore {
         boolean unnumbered = logLines.stream().anyMatch(e -> e.cursor() == 0);
         return writer.inTransaction("lease renewal of job " + jobId, tx -> {
             List<LogEntry> lines = unnumbered ? numberAfter(storedLogCursor(tx, jobId), logLines) : logLines;
-            if (tx.update(queries.get("renew_lease"), params.set("logCursor", lastCursor(0, lines))) == 0) {
+            if (tx.update(queries.get("renew_lease"), params.set("logCursor", LogEntry.lastCursor(0, lines))) == 0) {
                 return Optional.<Job>empty();
             }
             insertLogs(tx, lines);
@@ -382,7 +382,7 @@ public final class SqliteJobStore implements JobStore {
      * {@code logCursor} and every cursor given, in order; lines with a cursor keep it.
      */
     private static List<LogEntry> numberAfter(long logCursor, List<LogEntry> logs) {
-        long cursor = lastCursor(logCursor, logs);
+        long cursor = LogEntry.lastCursor(logCursor, logs);
         List<LogEntry> out = new ArrayList<>(logs.size());
         for (LogEntry e : logs) {
             out.add(e.cursor() > 0 ? e : e.withCursor(++cursor));
@@ -390,14 +390,6 @@ public final class SqliteJobStore implements JobStore {
         return out;
     }
 
-    /** @return the greatest of {@code logCursor} and the lines' cursors */
-    private static long lastCursor(long logCursor, List<LogEntry> logs) {
-        long max = logCursor;
-        for (LogEntry e : logs) {
-            max = Math.max(max, e.cursor());
-        }
-        return max;
-    }
 
     // ------------------------------------------------------------------------------------- reads
 
