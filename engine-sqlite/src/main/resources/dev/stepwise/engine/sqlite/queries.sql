@@ -307,7 +307,9 @@ WHERE status = 'running'
 GROUP BY recipe_slug
 
 -- Queue gauges (issue 14): per recipe, pending, running and failed jobs, and the earliest
--- run_at among the pending jobs that are due. Covered by the index jobs_by_recipe_status (V3).
+-- run_at among the pending jobs that are due. No index covers it since V8 dropped
+-- jobs_by_recipe_status (which cost a write at every claim); it runs once per gauge refresh,
+-- not per step.
 -- name: select_queue_stats
 SELECT recipe_slug,
        sum(status = 'pending') AS pending,
