@@ -170,7 +170,7 @@ public final class JobEngine implements AutoCloseable {
     }
 
     private Submitted create(String recipeSlug, JsonNode input, SubmitOptions options) {
-        return creator.create(catalog.recipe(recipeSlug, options.recipeVersion()), input, options);
+        return creator.create(catalog.forNewJob(recipeSlug, options.recipeVersion()), input, options);
     }
 
     /**

@@ -11,7 +11,10 @@ import dev.stepwise.engine.core.internal.RecipeValidator;
 import dev.stepwise.engine.core.internal.Secrets;
 import dev.stepwise.engine.core.internal.Voices;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -38,7 +41,22 @@ public final class RecipeCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(RecipeCatalog.class);
     private static final Pattern CONFIG_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
+    /** Most parsed recipe versions kept per engine. */
+    static final int PARSED_RECIPES = 256;
+
     private final EngineServices services;
+    /**
+     * Recipe versions already parsed, by slug, version and content hash: a version's document
+     * never changes, so a job's creation reads the document (to find the latest version) but does
+     * not parse and check it again (issue 15: no work at creation that can be done once per
+     * recipe version). Least recently used first out.
+     */
+    private final Map<String, Recipe> parsed = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Recipe> eldest) {
+            return size() > PARSED_RECIPES;
+        }
+    });
 
     RecipeCatalog(EngineServices services) {
         this.services = services;
@@ -124,10 +142,27 @@ public final class RecipeCatalog {
      * @throws UnknownRecipeException if there is none
      */
     public Recipe recipe(String slug, Integer version) {
-        VersionedDocument doc = services.store().findDocument(DocumentKind.RECIPE, slug, version)
+        return recipeOf(document(slug, version));
+    }
+
+    /**
+     * The recipe a new job pins, parsed once per version for this engine (the returned instance is
+     * shared by every job created from that version, so the engine never modifies it).
+     *
+     * @param slug    a recipe slug
+     * @param version a version, or null for the latest
+     * @return that recipe version
+     * @throws UnknownRecipeException if there is none
+     */
+    Recipe forNewJob(String slug, Integer version) {
+        VersionedDocument doc = document(slug, version);
+        return parsed.computeIfAbsent(doc.key() + "@" + doc.version() + "#" + doc.contentHash(), k -> recipeOf(doc));
+    }
+
+    private VersionedDocument document(String slug, Integer version) {
+        return services.store().findDocument(DocumentKind.RECIPE, slug, version)
                 .orElseThrow(() -> new UnknownRecipeException(slug, version,
                         services.store().findDocuments(DocumentKind.RECIPE).stream().map(VersionedDocument::key).toList()));
-        return recipeOf(doc);
     }
 
     /** @return the latest version of every published recipe, by slug */

@@ -177,6 +177,8 @@ INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, input_hash, 
 VALUES (:id, :jobId, :stepKey, :stepOrder, :stepType, :inputHash, :status, :outputRefs, :attempts,
         :durationMs, :startedAt, :completedAt, :error, :skipReason, :interruptions, :attemptLog, :cachedFrom, :cacheable)
 
+-- One step row, found through the index on (job_id, step_order) (the only index of job_steps
+-- besides the step cache's since V10); the id is checked too.
 -- name: update_step
 UPDATE job_steps
 SET input_hash    = :inputHash,
@@ -192,8 +194,9 @@ SET input_hash    = :inputHash,
     attempt_log   = :attemptLog,
     cached_from   = :cachedFrom,
     cacheable     = :cacheable
-WHERE id = :id
-  AND job_id = :jobId
+WHERE job_id = :jobId
+  AND step_order = :stepOrder
+  AND id = :id
 
 -- A line's cursor is given by its writer, after jobs.log_cursor (V9); job_logs is clustered by
 -- (job_id, cursor) since V8.

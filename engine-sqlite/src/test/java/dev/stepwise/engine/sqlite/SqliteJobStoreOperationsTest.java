@@ -92,7 +92,8 @@ class SqliteJobStoreOperationsTest extends SqliteFileTest {
 
     @Test
     void aFailingInsertWritesNoneOfItsRows() {
-        List<JobStep> clash = List.of(JobStep.pending("a", "J1", "same", 0, "t"), JobStep.pending("b", "J1", "same", 1, "t"));
+        // Two rows at one step order: UNIQUE (job_id, step_order), the step rows' index since V10.
+        List<JobStep> clash = List.of(JobStep.pending("a", "J1", "one", 0, "t"), JobStep.pending("b", "J1", "two", 0, "t"));
         assertThrows(StoreException.class, () -> store.insertJob(job("J1"), clash, List.of(log("J1", "x"))));
         assertEquals(new Snapshot(Optional.empty(), List.of(), List.of()), snapshot("J1"));
     }

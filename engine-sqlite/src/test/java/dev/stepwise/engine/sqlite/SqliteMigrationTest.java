@@ -62,9 +62,9 @@ class SqliteMigrationTest {
         SqliteJobStore.builder(file).build().close();
 
         assertTrue(Files.exists(file));
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(List.of("init", "documents", "queue", "log_cursor", "attempt_log", "step_cache", "voice_documents", "write_path",
-                "derived_log_lines"),
+                "derived_log_lines", "step_rows"),
                 column(file, "SELECT description FROM schema_version ORDER BY version"));
         List<String> tables = column(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         assertTrue(tables.containsAll(List.of("documents", "job_logs", "job_steps", "jobs", "schema_version")), tables.toString());
@@ -73,8 +73,19 @@ class SqliteMigrationTest {
                 indexes);
         assertV3Columns(file);
         assertV8LogTable(file);
+        assertV10StepIndexes(file);
         List<String> triggers = column(file, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
         assertEquals(List.of("documents_next_version", "documents_no_delete", "documents_no_update"), triggers);
+    }
+
+    /**
+     * Schema version 10: step rows have one index of their own, UNIQUE (job_id, step_order)
+     * (plus the step cache's partial index): no index on id nor on (job_id, step_key).
+     */
+    private static void assertV10StepIndexes(Path file) throws SQLException {
+        assertEquals(List.of("job_id,step_order 1 0", "step_type,input_hash,completed_at 0 1"), column(file,
+                "SELECT (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))"
+                        + " || ' ' || l.\"unique\" || ' ' || l.partial FROM pragma_index_list('job_steps') l ORDER BY 1"));
     }
 
     /** The queue columns and indexes of schema version 3. */
@@ -120,6 +131,11 @@ class SqliteMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("INSERT INTO job_logs (cursor, job_id, step_key, attempt, at, level, message)"
                     + " VALUES (41, 'J-old', NULL, 0, 0, 'info', 'before the upgrade')");
+            s.execute("INSERT INTO job_steps (id, job_id, step_key, step_order, step_type, status, attempts, duration_ms,"
+                    + " interruptions) VALUES ('J-pending-0', 'J-pending', 'a', 0, 'echo', 'pending', 0, 0, 0)");
+            if (from >= 9) {
+                s.execute("UPDATE jobs SET log_cursor = 41 WHERE id = 'J-old'"); // a V9 writer numbered that line
+            }
             if (from >= 2) {
                 s.execute("INSERT INTO documents (kind, key, version, content_hash, content, created_at) VALUES"
                         + " ('prompt', 'writer', 1, '" + "a".repeat(64) + "', '{\"text\":\"old\"}', 5)");
@@ -142,6 +158,15 @@ class SqliteMigrationTest {
                     .orElseThrow().id());
             assertEquals("J-pending", store.claimNext("w", Fixtures.T0.plusSeconds(1), Fixtures.T0.plusSeconds(31),
                     java.util.Map.of()).orElseThrow().id());
+            // V10 rebuilt job_steps: a step row of the older version reads back and is updated by (job, order, id).
+            Job claimed = store.findJob("J-pending").orElseThrow();
+            dev.stepwise.engine.api.JobStep oldStep = store.findSteps("J-pending").get(0);
+            assertEquals(List.of("J-pending-0", "J-pending", "a", "0", "echo"), List.of(oldStep.id(), oldStep.jobId(),
+                    oldStep.stepKey(), Integer.toString(oldStep.stepOrder()), oldStep.stepType()));
+            store.write(new dev.stepwise.engine.api.JobWrite(claimed, new dev.stepwise.engine.api.WriteGuard.Owner(claimed.epoch(),
+                    "w"), List.of(oldStep.toBuilder().status(dev.stepwise.engine.api.StepStatus.RUNNING).attempts(1).build()),
+                    List.of(), false, false));
+            assertEquals(dev.stepwise.engine.api.StepStatus.RUNNING, store.findSteps("J-pending").get(0).status());
             // Documents keep their versions (V7 rebuilt the table), stay immutable, and voices are a kind.
             if (from >= 2) {
                 dev.stepwise.engine.api.VersionedDocument writer = store.findDocument(DocumentKind.PROMPT, "writer", 1).orElseThrow();
@@ -235,7 +260,7 @@ class SqliteMigrationTest {
         String schemaBefore = String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name"));
         SqliteJobStore.builder(file).build().close();
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9"), column(file, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"), column(file, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(schemaBefore, String.join("\n", column(file, "SELECT sql FROM sqlite_master ORDER BY name")));
     }
 
@@ -250,7 +275,7 @@ class SqliteMigrationTest {
 
         StoreException e = assertThrows(StoreException.class, () -> SqliteJobStore.builder(file).build());
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-        assertTrue(e.getMessage().contains("supports up to 9"), e.getMessage());
+        assertTrue(e.getMessage().contains("supports up to 10"), e.getMessage());
         assertTrue(e.getMessage().contains("upgrade Stepwise"), e.getMessage());
         assertTrue(e.getMessage().contains(file.toAbsolutePath().toString()), e.getMessage());
         // The refused open changed nothing.

@@ -395,6 +395,36 @@ class SqliteQueueTest extends SqliteFileTest {
         }
     }
 
+    @Test
+    void stepRowsAreReadAndUpdatedThroughTheirOneIndex() throws SQLException {
+        for (int i = 0; i < 20; i++) {
+            store.insertJob(job("S" + i, i), List.of(step("S" + i, 0), step("S" + i, 1), step("S" + i, 2)), List.of());
+        }
+        SqlFile queries = SqlFile.load("/dev/stepwise/engine/sqlite/queries.sql");
+        dev.stepwise.engine.api.JobStep row = store.findSteps("S7").get(1);
+        for (boolean analyzed : List.of(false, true)) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+                if (analyzed) {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("ANALYZE");
+                    }
+                }
+                // V10 (issue 15): UNIQUE (job_id, step_order) is the index of job_steps; no id index.
+                String read = String.join("\n", plan(c, queries.get("select_steps"), Params.of().set("jobId", "S7")));
+                assertTrue(read.contains("USING INDEX sqlite_autoindex_job_steps_1 (job_id=?)"), read);
+                assertFalse(read.contains("SCAN job_steps") || read.contains("TEMP B-TREE"), read);
+                String update = String.join("\n", plan(c, queries.get("update_step"),
+                        dev.stepwise.engine.sqlite.internal.Rows.step(row)));
+                assertTrue(update.contains("USING INDEX sqlite_autoindex_job_steps_1 (job_id=? AND step_order=?)"), update);
+                assertFalse(update.contains("SCAN job_steps"), update);
+            }
+        }
+    }
+
+    private static dev.stepwise.engine.api.JobStep step(String jobId, int order) {
+        return dev.stepwise.engine.api.JobStep.pending(jobId + "-" + order, jobId, "k" + order, order, "echo");
+    }
+
     private static List<String> plan(Connection c, NamedSql sql, Params params) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql.sql())) {
             sql.bind(ps, params);
