@@ -589,7 +589,8 @@ public final class Bench {
 
     /**
      * WAL pages written per commit (the I/O a commit costs): automatic checkpoints off, the WAL
-     * truncated after a warm-up, then J jobs run; frames = (WAL bytes - 32) / (page size + 24).
+     * truncated after a warm-up, then J jobs created (one commit each), the WAL truncated again,
+     * then the J jobs run; frames = (WAL bytes - 32) / (page size + 24).
      * The floor is measured the same way.
      */
     private void walPages() throws Exception {
@@ -610,7 +611,14 @@ public final class Bench {
                         .walCheckpointEvery(Integer.MAX_VALUE).build();
                         JobEngine engine = engine(store, steps, RunListener.NONE, noop())) {
                     runAll(engine, createJobs(engine, 4, steps));
+                    truncateWal(sqlite);
+                    counting.reset();
                     List<String> ids = createJobs(engine, jobs, steps);
+                    long creations = counting.commits.get();
+                    double created = walFrames(file);
+                    rows.add(new String[] {"WAL pages per commit: engine createJob", "NORMAL", jobs + " x " + steps,
+                        "pages/commit", f("%.2f", created / creations), "-", "-",
+                        String.format(Locale.ROOT, "%.0f WAL frames for %d commits", created, creations)});
                     truncateWal(sqlite);
                     counting.reset();
                     runAll(engine, ids);
