@@ -83,7 +83,11 @@ class ConnectionLossTest {
         long poolWarnings = log.stream().filter(l -> l.contains("WARN") && l.contains("broken (")).count();
         long listenWarnings = log.stream().filter(l -> l.contains("WARN") && l.contains("LISTEN connection")).count();
         long stackFrames = log.stream().filter(l -> l.startsWith("\tat ")).count();
-        assertTrue(poolWarnings >= 1 && poolWarnings <= kills, "one warning per outage of the pool: " + poolWarnings + "\n" + child.tail());
+        // At most one warning per outage of the pool. There may be none: HikariCP checks a connection
+        // that sat idle for more than 500 ms before lending it, and replaces a dead one unseen, so
+        // whether a worker meets a killed connection depends on which ones were idle at the kill.
+        // The LISTEN connection is always in use, so it always sees each outage.
+        assertTrue(poolWarnings <= kills, "at most one warning per outage of the pool: " + poolWarnings + "\n" + child.tail());
         assertTrue(listenWarnings >= 1 && listenWarnings <= kills, "one warning per outage of LISTEN: " + listenWarnings);
         assertEquals(0, log.stream().filter(l -> l.contains("dev.stepwise") && l.contains("ERROR")).count(), child::tail);
         assertEquals(0, stackFrames, "no stack trace:\n" + child.tail());
