@@ -89,6 +89,23 @@ public sealed interface Claim {
      */
     void unrunnable(EngineServices services, Job read, UnknownStepTypeException e);
 
+    /**
+     * The job row a claim that rides with the first write commits: running under {@code owner}'s
+     * new lease, epoch + 1, started now unless it started before, the last run's end cleared.
+     */
+    private static Job claimedBy(Job read, String owner, EngineServices services, Instant now) {
+        return read.toBuilder()
+                .status(JobStatus.RUNNING)
+                .epoch(read.epoch() + 1)
+                .leaseOwner(owner)
+                .leaseExpiresAt(now.plus(services.leaseTtl()))
+                .startedAt(read.startedAt() == null ? now : read.startedAt())
+                .finishedAt(null)
+                .lastError(null)
+                .updatedAt(now)
+                .build();
+    }
+
     /** {@code run(jobId)}: the claim rides with the first write; retries wait in the run. */
     record ByCaller() implements Claim {
         private static final Logger LOG = LoggerFactory.getLogger(Claim.class);
@@ -117,16 +134,7 @@ public sealed interface Claim {
 
         @Override
         public Job running(Job read, EngineServices services, Instant now) {
-            return read.toBuilder()
-                    .status(JobStatus.RUNNING)
-                    .epoch(read.epoch() + 1)
-                    .leaseOwner(services.runnerId())
-                    .leaseExpiresAt(now.plus(services.leaseTtl()))
-                    .startedAt(read.startedAt() == null ? now : read.startedAt())
-                    .finishedAt(null)
-                    .lastError(null)
-                    .updatedAt(now)
-                    .build();
+            return claimedBy(read, services.runnerId(), services, now);
         }
 
         @Override
@@ -176,16 +184,7 @@ public sealed interface Claim {
 
         @Override
         public Job running(Job read, EngineServices services, Instant now) {
-            return read.toBuilder()
-                    .status(JobStatus.RUNNING)
-                    .epoch(read.epoch() + 1)
-                    .leaseOwner(owner)
-                    .leaseExpiresAt(now.plus(services.leaseTtl()))
-                    .startedAt(read.startedAt() == null ? now : read.startedAt())
-                    .finishedAt(null)
-                    .lastError(null)
-                    .updatedAt(now)
-                    .build();
+            return claimedBy(read, owner, services, now);
         }
 
         @Override
