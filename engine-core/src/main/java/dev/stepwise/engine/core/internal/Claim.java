@@ -106,6 +106,19 @@ public sealed interface Claim {
                 .build();
     }
 
+    /**
+     * A worker's hand-back of a job it cannot run (this engine lacks a step type): pending again,
+     * runnable after one lease TTL (for another engine that has the type), with a WARN line.
+     */
+    private static void handBack(EngineServices services, Job read, long epoch, WriteGuard guard, String runner,
+            Instant now, UnknownStepTypeException e) {
+        Job back = read.toBuilder().status(JobStatus.PENDING).epoch(epoch).leaseOwner(null).leaseExpiresAt(null)
+                .runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
+        services.store().write(new JobWrite(back, guard, List.of(), List.of(new LogEntry(0, read.id(), null, 0, now,
+                LogLevel.WARN, "runner " + runner + " cannot run it: " + e.getMessage())), false, false)
+                .numberedAfter(read.logCursor()));
+    }
+
     /** {@code run(jobId)}: the claim rides with the first write; retries wait in the run. */
     record ByCaller() implements Claim {
         private static final Logger LOG = LoggerFactory.getLogger(Claim.class);
@@ -215,12 +228,8 @@ public sealed interface Claim {
         @Override
         public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
             Instant now = services.nowMillis();
-            Job back = read.toBuilder().status(JobStatus.PENDING).epoch(read.epoch() + 1).leaseOwner(null)
-                    .leaseExpiresAt(null).runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
             try {
-                services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
-                        read.id(), null, 0, now, LogLevel.WARN, "runner " + owner + " cannot run it: "
-                        + e.getMessage())), false, false).numberedAfter(read.logCursor()));
+                handBack(services, read, read.epoch() + 1, firstGuard(read, now), owner, now, e);
             } catch (WriteConflictException taken) {
                 LOG.debug("job {}: taken by another runner before it was handed back: {}", read.id(), taken.getMessage());
             } catch (EngineException second) {
@@ -270,12 +279,8 @@ public sealed interface Claim {
         @Override
         public void unrunnable(EngineServices services, Job read, UnknownStepTypeException e) {
             Instant now = services.nowMillis();
-            Job back = read.toBuilder().status(JobStatus.PENDING).leaseOwner(null).leaseExpiresAt(null)
-                    .runAt(now.plus(services.leaseTtl())).updatedAt(now).build();
             try {
-                services.store().write(new JobWrite(back, firstGuard(read, now), List.of(), List.of(new LogEntry(0,
-                        read.id(), null, 0, now, LogLevel.WARN, "runner " + read.leaseOwner() + " cannot run it: "
-                        + e.getMessage())), false, false).numberedAfter(read.logCursor()));
+                handBack(services, read, read.epoch(), firstGuard(read, now), read.leaseOwner(), now, e);
             } catch (EngineException second) {
                 e.addSuppressed(second);
             }

@@ -462,10 +462,7 @@ final class JobLedger {
      */
     private Job writeFailed(String why, List<JobStep> rows, List<LogEntry> numberedLogs) {
         Instant now = services.nowMillis();
-        long cursor = committedLogCursor;
-        for (LogEntry e : numberedLogs) {
-            cursor = Math.max(cursor, e.cursor());
-        }
+        long cursor = LogEntry.lastCursor(committedLogCursor, numberedLogs);
         for (JobStep s : rows) {
             for (Attempt a : s.attemptLog()) {
                 cursor = Math.max(cursor, Math.max(a.startCursor(), a.endCursor()));

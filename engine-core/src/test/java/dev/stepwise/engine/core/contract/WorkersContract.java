@@ -18,6 +18,7 @@ import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.JobStore;
 import dev.stepwise.engine.api.LogEntry;
+import dev.stepwise.engine.api.LogLevel;
 import dev.stepwise.engine.api.PermanentStepException;
 import dev.stepwise.engine.api.Recipe;
 import dev.stepwise.engine.api.RetryPolicy;
@@ -686,6 +687,36 @@ public abstract class WorkersContract extends StoreContractBase {
         assertEquals(2, executions.get(), "each step ran once");
         assertEquals(job.epoch() + 1, stored(job.id()).epoch());
         assertTrue(stored(job.id()).manifest() != null);
+    }
+
+    @Test
+    void aWorkerLackingAStepTypeHandsTheJobBackPendingForLaterWithAWarning() throws Exception {
+        Recipe recipe = Recipe.builder("needs-x").step("a", "x").build();
+        JobEngine creator = track(JobEngine.builder(store).runnerId("creator").step("x", new Fakes.Echo()).recipe(recipe));
+        // Without recipe limits the worker picks (its hand-back is guarded as a claim); with them it
+        // claims first (its hand-back is guarded by its lease): both give the job back the same way.
+        for (Map<String, Integer> limits : List.of(Map.<String, Integer>of(), Map.of("needs-x", 5))) {
+            Job job = creator.createJob("needs-x", obj());
+            JobEngine lacking = track(JobEngine.builder(store).runnerId("lacking").step("other", new Fakes.Echo()));
+            Workers workers = lacking.startWorkers(WorkerOptions.defaults().withPollInterval(FAST_POLL).withRecipeLimits(limits));
+            await("the job is handed back", () -> store.findLogs(job.id(), 0, 100).stream()
+                    .anyMatch(l -> l.message().contains("cannot run it")));
+            workers.close();
+
+            Job back = stored(job.id());
+            assertEquals(JobStatus.PENDING, back.status(), limits.toString());
+            assertEquals(job.epoch() + 1, back.epoch(), "stale picks of it fail: " + limits);
+            assertEquals(null, back.leaseOwner());
+            assertTrue(back.runAt().isAfter(job.runAt()), "runnable again only later: " + back.runAt());
+            LogEntry warning = store.findLogs(job.id(), 0, 100).stream().filter(l -> l.message().contains("cannot run it"))
+                    .findFirst().orElseThrow();
+            assertEquals(LogLevel.WARN, warning.level());
+            assertTrue(warning.message().startsWith("runner lacking#w1 cannot run it: "), warning.message());
+            assertTrue(warning.message().contains("'x'"), warning.message());
+            for (JobStep s : store.findSteps(job.id())) {
+                assertEquals(StepStatus.PENDING, s.status(), s.stepKey());
+            }
+        }
     }
 
     @Test
