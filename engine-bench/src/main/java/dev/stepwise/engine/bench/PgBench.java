@@ -36,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * worker's claim, minus its createdAt, set by the submitter just before its insert).
  *
  * <pre>
- *   java -jar stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE] [--only throughput,pickup]
+ *   java -jar stepwise-bench.jar --store postgres [--url JDBC-URL] [--quick] [--reps N] [--out FILE] [--only throughput,pickup] [--jvms 1,2,4]
  * </pre>
  */
 public final class PgBench {
@@ -48,6 +48,8 @@ public final class PgBench {
     private final String url;
     private final int jobs;
     private final int reps;
+    /** How many worker JVMs each throughput repetition runs, in turn ({@code --jvms}). */
+    private int[] jvms = {1, 2, 4};
     private final List<String[]> rows = new ArrayList<>();
     /** Transactions and WAL syncs per step of each workers run, printed after the table. */
     private final List<String> perStep = new ArrayList<>();
@@ -70,6 +72,7 @@ public final class PgBench {
         Integer reps = null;
         Path out = null;
         Set<String> only = Set.of("throughput", "pickup");
+        int[] jvms = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--store" -> {
@@ -82,10 +85,14 @@ public final class PgBench {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = Set.of(args[++i].split(","));
+                case "--jvms" -> jvms = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         PgBench bench = new PgBench(url, quick ? 200 : 2000, reps != null ? reps : quick ? 1 : 3);
+        if (jvms != null) {
+            bench.jvms = jvms;
+        }
         long t0 = System.nanoTime();
         if (only.contains("throughput")) {
             bench.throughput();
@@ -128,8 +135,10 @@ public final class PgBench {
 
     private void throughput() throws Exception {
         List<Double> floor = new ArrayList<>();
-        List<List<Double>> engine = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        int[] jvms = {1, 2, 4};
+        List<List<Double>> engine = new ArrayList<>();
+        for (int k = 0; k < jvms.length; k++) {
+            engine.add(new ArrayList<>());
+        }
         floor(jobs / 4); // warm-up, not reported
         for (int r = 0; r < reps; r++) {
             floor.add(floor(jobs));
@@ -225,8 +234,8 @@ public final class PgBench {
             Thread.sleep(1_500); // the children's backends report their statistics as they exit
             long[] after = commitsAndSyncs();
             double steps = (double) jobs * STEPS;
-            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions and %.2f WAL syncs per step", n,
-                    (after[0] - before[0]) / steps, (after[1] - before[1]) / steps));
+            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions and %.2f WAL syncs per step; %s", n,
+                    (after[0] - before[0]) / steps, (after[1] - before[1]) / steps, hotUpdates(schema)));
             try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build()) {
                 long done = store.findJobs(new JobQuery(Set.of(JobStatus.COMPLETED), jobs + 1)).size();
                 if (done != jobs) {
@@ -253,6 +262,25 @@ public final class PgBench {
                 return new long[] {rs.getLong(1), rs.getLong(2)};
             }
         }
+    }
+
+    /**
+     * @return per table of the schema, its updates and how many of them were HOT (no index
+     *         entry written: what a step boundary should cost), from {@code pg_stat_user_tables}
+     */
+    private String hotUpdates(String schema) throws SQLException {
+        StringBuilder sb = new StringBuilder("updates (HOT)");
+        try (Connection c = DriverManager.getConnection(url);
+                PreparedStatement ps = c.prepareStatement("SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                        + "WHERE schemaname = ? AND n_tup_upd > 0 ORDER BY relname")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sb.append(' ').append(rs.getString(1)).append(' ').append(rs.getLong(2)).append(" (").append(rs.getLong(3)).append(')');
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** A worker JVM: ready, wait for go, one worker until the queue is empty (or forever if pollMs is large). */

@@ -91,6 +91,8 @@ public final class PostgresJobStore implements JobStore {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresJobStore.class);
     private static final String QUERIES = "/dev/stepwise/engine/postgres/queries.sql";
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** SQLSTATE no_data_found: the write_job function raises it when a step row is missing. */
+    private static final String STEP_ROW_MISSING = "P0002";
 
     /** Default of {@link Builder#schema(String)}: {@code public}. */
     public static final String DEFAULT_SCHEMA = "public";
@@ -273,9 +275,9 @@ public final class PostgresJobStore implements JobStore {
     /**
      * {@inheritDoc}
      *
-     * <p>One statement ({@code write_job}: the guarded job update, the step rows, the log lines
-     * and the notification as data-modifying CTEs), run as its own transaction: one round trip
-     * and one commit per step boundary. A job written {@code pending} (handed back for a retry or
+     * <p>One call of the schema's {@code write_job} function (the guarded job update, the step
+     * rows, the log lines and the notification; its statements are planned once per connection),
+     * run as its own transaction: one round trip and one commit per step boundary. A job written {@code pending} (handed back for a retry or
      * by a graceful stop, or recovered) sends {@code NOTIFY} at commit, with how long until its
      * run-at.
      */
@@ -322,7 +324,7 @@ public final class PostgresJobStore implements JobStore {
             try {
                 written = Transactions.query(c, queries.get("write_job"), params, rs -> rs.getLong("jobs")).get(0);
             } catch (SQLException e) {
-                if ("22012".equals(e.getSQLState())) {
+                if (STEP_ROW_MISSING.equals(e.getSQLState())) {
                     throw new StoreException(what + " failed: one of its step rows " + write.steps().stream()
                             .map(JobStep::id).toList() + " does not exist; step rows are created by insertJob", e);
                 }

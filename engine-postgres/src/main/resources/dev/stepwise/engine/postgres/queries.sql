@@ -79,95 +79,23 @@ SELECT j.*, (SELECT count(*) FROM s) AS inserted_steps, (SELECT count(*) FROM l)
        (SELECT count(*) FROM n) AS notified
 FROM j
 
--- A whole write of a running job in ONE statement, so one round trip and (run outside an
--- explicit transaction) one implicit transaction: the guarded job update, the
--- step rows (:steps, a JSON array as Codec#steps writes it), the log lines (:logs, Codec#logs,
--- inserted in order after the job row is locked) and, when :notify, pg_notify at commit. The
--- steps, logs and notification depend on the job update (EXISTS (SELECT 1 FROM j)): when the
--- guard fails nothing is written and jobs = 0. If a step row is missing (a bug: insertJob
--- creates them), steps_ok divides by zero, and that error (22012) rolls the whole statement back.
--- The job update sets the whole row except the input and the idempotency key (set on insert
--- only), the manifest (only if :writeManifest) and the cancel flag (only cleared, if
--- :clearCancel), if the guard holds. :guardEpoch is the epoch read before the write; the new row
--- may carry another (a claim increments it). Under READ COMMITTED a concurrent update of the row
--- makes it wait and then test its WHERE again on the new row: a compare-and-set.
--- Log lines come with the cursors their writer numbered after jobs.log_cursor (:logCursor is the
--- greatest); :guardLogCursor, when not null, is the log cursor the writer numbered from, so two
--- writers never number one cursor. Lines without a cursor (SPI callers that do not number) are
--- numbered here: :unnumbered more cursors after the greatest, in their order (v.unnumbered is
--- the line's rank among them, 1..:unnumbered). log_cursor never decreases.
+-- A whole write of a running job: one call of the function write_job (migration V5, which says
+-- what it does and why it is a function), so one round trip and (run outside an explicit
+-- transaction) one implicit transaction. Returns 1, or 0 when the guard failed and nothing was
+-- written. :guardEpoch is the epoch read before the write; the new row may carry another (a
+-- claim increments it). Under READ COMMITTED a concurrent update of the row makes the guarded
+-- update wait and then test its WHERE again on the new row: a compare-and-set.
 -- name: write_job
-WITH j AS (
-    UPDATE {schema}.jobs
-    SET recipe_id        = :recipeId,
-        recipe_slug      = :recipeSlug,
-        recipe_version   = :recipeVersion,
-        status           = :status,
-        current_step     = :currentStep,
-        progress         = :progress,
-        last_error       = :lastError,
-        duration_ms      = :durationMs,
-        created_at       = :createdAt,
-        updated_at       = :updatedAt,
-        started_at       = :startedAt,
-        finished_at      = :finishedAt,
-        lease_owner      = :leaseOwner,
-        lease_expires_at = :leaseExpiresAt,
-        epoch            = :epoch,
-        run_at           = :runAt,
-        priority         = :priority,
-        write_token      = :writeToken,
-        manifest         = CASE WHEN CAST(:writeManifest AS boolean) THEN CAST(:manifest AS text) ELSE manifest END,
-        cancel_requested = CASE WHEN CAST(:clearCancel AS boolean) THEN false ELSE cancel_requested END,
-        log_cursor       = GREATEST(log_cursor, CAST(:logCursor AS bigint)) + CAST(:unnumbered AS bigint)
-    WHERE id = :id
-      AND epoch = :guardEpoch
-      AND (CAST(:guardLogCursor AS bigint) IS NULL OR log_cursor = CAST(:guardLogCursor AS bigint))
-      AND (   (CAST(:guardKind AS text) = 'owner' AND status = 'running' AND lease_owner = CAST(:guardOwner AS text))
-           OR (CAST(:guardKind AS text) = 'claimable'
-               AND (status = 'pending'
-                    OR (status = 'running' AND lease_expires_at <= CAST(:guardNow AS timestamptz))))
-           OR (CAST(:guardKind AS text) = 'status' AND status = CAST(:guardStatus AS text)))
-    RETURNING id, run_at, log_cursor
-), s AS (
-    UPDATE {schema}.job_steps t
-    SET input_hash    = v.input_hash,
-        status        = v.status,
-        output_refs   = v.output_refs,
-        attempts      = v.attempts,
-        duration_ms   = v.duration_ms,
-        started_at    = v.started_at,
-        completed_at  = v.completed_at,
-        error         = v.error,
-        skip_reason   = v.skip_reason,
-        interruptions = v.interruptions,
-        attempt_log   = v.attempt_log,
-        cached_from   = v.cached_from,
-        cacheable     = v.cacheable
-    FROM json_to_recordset(CAST(:steps AS json)) AS v(id text, input_hash text, status text, output_refs text,
-         attempts integer, duration_ms bigint, started_at timestamptz, completed_at timestamptz, error text,
-         skip_reason text, interruptions integer, attempt_log text, cached_from text, cacheable boolean)
-    WHERE t.id = v.id
-      AND t.job_id = :id
-      AND EXISTS (SELECT 1 FROM j)
-    RETURNING t.id
-), l AS (
-    INSERT INTO {schema}.job_logs (job_id, cursor, step_key, attempt, at, level, message)
-    SELECT v.job_id,
-           CASE WHEN v.cursor > 0 THEN v.cursor ELSE j.log_cursor - CAST(:unnumbered AS bigint) + v.unnumbered END,
-           v.step_key, v.attempt, v.at, v.level, v.message
-    FROM j, json_to_recordset(CAST(:logs AS json)) AS v(job_id text, cursor bigint, unnumbered bigint, step_key text,
-         attempt integer, at timestamptz, level text, message text)
-    RETURNING 1
-), n AS (
-    SELECT pg_notify(:channel, CAST(GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.run_at - now())) * 1000)) AS bigint)::text)
-    FROM j
-    WHERE CAST(:notify AS boolean)
-)
-SELECT (SELECT count(*) FROM j) AS jobs,
-       (SELECT 1 / CAST(count(*) = CAST(:stepCount AS bigint) OR NOT EXISTS (SELECT 1 FROM j) AS integer) FROM s) AS steps_ok,
-       (SELECT count(*) FROM l) AS logs,
-       (SELECT count(*) FROM n) AS notified
+SELECT {schema}.write_job(
+    :id, :recipeId, :recipeSlug, :recipeVersion, :status,
+    :currentStep, :progress, :lastError, :durationMs,
+    :createdAt, :updatedAt, :startedAt, :finishedAt,
+    :leaseOwner, :leaseExpiresAt, :epoch, :runAt,
+    :priority, :writeToken, :writeManifest, :manifest,
+    :clearCancel, :logCursor, :unnumbered,
+    :guardEpoch, :guardLogCursor, :guardKind, :guardOwner,
+    :guardNow, :guardStatus,
+    :steps, :stepCount, :logs, :notify, :channel) AS jobs
 
 -- A line with the cursor its writer (or, for lines handed over without one, the store) gave it.
 -- name: insert_log
@@ -266,11 +194,13 @@ LIMIT :limit
 SELECT * FROM {schema}.job_steps WHERE job_id = :jobId ORDER BY step_order
 
 -- The step cache: the newest reusable successful execution of this step type and input hash,
--- any job (index job_steps_cache, V2).
+-- any job. step_cache (V5) finds the candidates; the row itself is checked again, because an
+-- entry outlives a reset of its row (retry-from).
 -- name: find_cached_step
-SELECT * FROM {schema}.job_steps
-WHERE step_type = :stepType AND input_hash = :inputHash AND status = 'success' AND cacheable
-ORDER BY completed_at DESC
+SELECT s.* FROM {schema}.step_cache c JOIN {schema}.job_steps s ON s.id = c.step_id
+WHERE c.step_type = :stepType AND c.input_hash = :inputHash
+  AND s.step_type = :stepType AND s.input_hash = :inputHash AND s.status = 'success' AND s.cacheable
+ORDER BY s.completed_at DESC
 LIMIT 1
 
 -- Artifact garbage collection: the outputs that refer to an artifact. A full scan, but only

@@ -76,7 +76,7 @@ class PostgresVoiceMigrationTest {
             assertEquals(1, voice.version());
             assertEquals(List.of("narrator"), store.findDocuments(DocumentKind.VOICE).stream().map(VersionedDocument::key).toList());
         }
-        assertEquals(List.of("1", "2", "3", "4"), column("SELECT version FROM \"" + schema + "\".schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5"), column("SELECT version FROM \"" + schema + "\".schema_version ORDER BY version"));
         assertEquals("voice_documents", column("SELECT description FROM \"" + schema + "\".schema_version WHERE version = 3").get(0));
         try (Connection c = DriverManager.getConnection(PgSchemas.URL); Statement s = c.createStatement()) {
             SQLException unknown = assertThrows(SQLException.class, () -> s.execute("INSERT INTO \"" + schema + "\".documents "
