@@ -64,7 +64,7 @@ public final class PgBench {
     /** @param args see the class comment; {@code child SCHEMA DIR} runs one worker JVM */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            child(args[1], args[2], args[3], Long.parseLong(args[4]));
+            child(args[1], args[2], args[3], Long.parseLong(args[4]), Integer.parseInt(args[5]));
             return;
         }
         String url = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
@@ -218,7 +218,8 @@ public final class PgBench {
             }
             List<Process> children = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                children.add(start(dir.resolve("child-" + i + ".log"), "child", url, schema, dir.toString(), "500"));
+                children.add(start(dir.resolve("child-" + i + ".log"), "child", url, schema, dir.toString(), "500",
+                        String.valueOf(jobs / 2)));
             }
             awaitFiles(dir, "ready-", n);
             long[] before = commitsAndSyncs();
@@ -284,8 +285,9 @@ public final class PgBench {
     }
 
     /** A worker JVM: ready, wait for go, one worker until the queue is empty (or forever if pollMs is large). */
-    private static void child(String url, String schema, String dir, long pollMs) throws Exception {
+    private static void child(String url, String schema, String dir, long pollMs, int warmJobs) throws Exception {
         Path d = Path.of(dir);
+        warmUp(url, schema + "_warm_" + ProcessHandle.current().pid(), warmJobs);
         try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).poolSize(4).build();
                 JobEngine e = engine(store).recoverOnStart(false).build()) {
             Files.createFile(d.resolve("ready-" + ProcessHandle.current().pid()));
@@ -301,6 +303,33 @@ public final class PgBench {
             w.close();
         }
         System.exit(0);
+    }
+
+    /**
+     * Runs {@code count} jobs to completion on a schema of its own, then drops it: a worker JVM
+     * is timed warm, as the floor is (its JVM ran {@code floor(jobs / 4)} first), and as worker
+     * processes that live for hours are. Without it the C2 compiler took about half a core for
+     * most of a timed run.
+     */
+    private static void warmUp(String url, String schema, int count) throws Exception {
+        if (count == 0) {
+            return;
+        }
+        try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).poolSize(4).build();
+                JobEngine e = engine(store).recoverOnStart(false).build()) {
+            for (int i = 0; i < count; i++) {
+                e.submit("noop", JSON.createObjectNode().put("i", i), SubmitOptions.defaults());
+            }
+            Workers w = e.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(50)));
+            while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
+                Thread.sleep(20);
+            }
+            w.close();
+        } finally {
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+            }
+        }
     }
 
     private static Process start(Path log, String... args) throws IOException {
@@ -331,7 +360,7 @@ public final class PgBench {
         Process child = null;
         try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build();
                 JobEngine e = engine(store).recoverOnStart(false).build()) {
-            child = start(dir.resolve("listener.log"), "child", url, schema, dir.toString(), "60000");
+            child = start(dir.resolve("listener.log"), "child", url, schema, dir.toString(), "60000", "0");
             awaitFiles(dir, "ready-", 1);
             Files.createFile(dir.resolve("go"));
             awaitFiles(dir, "working-", 1);

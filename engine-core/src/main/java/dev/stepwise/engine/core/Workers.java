@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * {@link dev.stepwise.engine.api.WriteGuard.Claimable} guard: one transaction per job fewer than
  * a separate claim. If a worker of another process wrote the job first, the guard fails, nothing
  * was written, and the worker looks again at once (logged at DEBUG; not an error); after such a
- * lost race it picks at random among the first few free candidates of the best priority, so
- * processes on one store spread over the queue instead of racing for its head. A process that
- * dies between the pick and the first commit wrote nothing: the job stays {@code pending}. With
+ * lost race it picks at random among the first few free candidates of the best priority for its
+ * next picks, so processes on one store spread over the queue instead of racing for its head. A
+ * process that dies between the pick and the first commit wrote nothing: the job stays
+ * {@code pending}. With
  * {@link WorkerOptions#recipeLimits() recipe limits} a worker claims with
  * {@link JobStore#claimNext} instead, because counting a recipe's running jobs and claiming must
  * be one transaction for the limit to hold across workers and processes.
@@ -56,13 +57,24 @@ public final class Workers implements AutoCloseable {
     private final Runnable recover;
     /** How many free candidates of the best priority a worker chooses among after a lost race. */
     private static final int SPREAD = 4;
-    /** Per worker, how many claimable jobs one pick reads. */
-    private static final int CANDIDATES_PER_WORKER = 2;
+    /**
+     * How many picks spread after a lost race. Competition for the queue's head is a property of
+     * the deployment (several processes on one store), not of one moment: a worker that went
+     * back to the head after each win would lose again about every other job.
+     */
+    private static final int SPREAD_PICKS_AFTER_LOST_RACE = 64;
 
     private final Set<RunHandle> running = ConcurrentHashMap.newKeySet();
     /** Jobs a worker of this engine picked and has not finished with, so its siblings skip them. */
     private final Set<String> picked = ConcurrentHashMap.newKeySet();
-    private final int candidates;
+    /**
+     * How many claimable jobs a pick reads: enough that one is left after skipping those the
+     * other workers of this engine picked and have not written yet (at most count - 1), plus the
+     * spread after a lost race. Each row read is a whole job (its manifest parsed), so a pick
+     * reads no more than it can use: one row for a single worker that has not lost a race.
+     */
+    private final int firstPickRows;
+    private final int spreadPickRows;
     private final CountDownLatch finished;
     private final Object signal = new Object();
     private final AtomicInteger jobsRun = new AtomicInteger();
@@ -76,7 +88,8 @@ public final class Workers implements AutoCloseable {
         this.options = options;
         this.recover = recover;
         this.finished = new CountDownLatch(options.count());
-        this.candidates = options.count() * CANDIDATES_PER_WORKER + SPREAD;
+        this.firstPickRows = options.count();
+        this.spreadPickRows = options.count() - 1 + SPREAD;
         AtomicInteger n = new AtomicInteger();
         this.ownExecutor = options.executor() != null ? null : Executors.newFixedThreadPool(options.count(), r -> {
             Thread t = new Thread(r, "stepwise-worker-" + n.incrementAndGet());
@@ -96,7 +109,7 @@ public final class Workers implements AutoCloseable {
     private void loop(String owner) {
         long nextRecover = 0;
         boolean picks = options.recipeLimits().isEmpty();
-        boolean spread = false;
+        int spreadPicks = 0; // picks left to spread; a lost race shows processes compete for the head
         try {
             while (!stopping) {
                 try {
@@ -106,11 +119,13 @@ public final class Workers implements AutoCloseable {
                     }
                     Instant now = services.nowMillis();
                     if (picks) {
-                        Optional<Job> candidate = pick(now, spread);
+                        Optional<Job> candidate = pick(now, spreadPicks > 0);
                         if (candidate.isEmpty()) {
                             waitForWork();
+                        } else if (runPicked(candidate.get(), owner)) {
+                            spreadPicks = Math.max(0, spreadPicks - 1);
                         } else {
-                            spread = !runPicked(candidate.get(), owner);
+                            spreadPicks = SPREAD_PICKS_AFTER_LOST_RACE;
                         }
                         continue;
                     }
@@ -141,7 +156,7 @@ public final class Workers implements AutoCloseable {
      */
     private Optional<Job> pick(Instant now, boolean spread) {
         List<Job> free = new ArrayList<>();
-        for (Job j : services.store().findClaimable(now, candidates)) {
+        for (Job j : services.store().findClaimable(now, spread ? spreadPickRows : firstPickRows)) {
             if (!picked.contains(j.id())) {
                 free.add(j);
             }

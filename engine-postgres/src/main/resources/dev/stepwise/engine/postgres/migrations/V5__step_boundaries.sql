@@ -55,7 +55,8 @@ DROP INDEX {schema}.job_steps_cache;
 --      the log cursor the writer numbered from when given, and the kind: 'owner' (running, held
 --      by p_guard_owner), 'claimable' (pending, or running with a lease expired at
 --      p_guard_now, on the database's clock) or 'status' (the job has p_guard_status));
---      if the guard fails nothing is written and the function returns 0;
+--      if the guard fails nothing is written and the function returns 0 (a claim whose row
+--      another transaction holds locked returns 0 without waiting for it);
 --   2. the step rows (p_steps, a JSON array as Codec#steps writes it): each must exist in this
 --      job, else it raises no_data_found (P0002) and the whole write rolls back;
 --   3. the log lines (p_logs, Codec#logs), numbered as before: a line with a cursor keeps it,
@@ -78,6 +79,17 @@ DECLARE
     new_log_cursor bigint;
     steps_written  bigint;
 BEGIN
+    -- A claim does not queue behind another writer of the row: a locked pending job is being
+    -- claimed (or cancelled) by someone else, and waiting for their commit only to find the
+    -- epoch changed would hold this worker for a commit's time at every lost race. It returns 0
+    -- at once, as a failed guard does, and the worker picks again.
+    IF p_guard_kind = 'claimable' THEN
+        PERFORM 1 FROM {schema}.jobs WHERE id = p_id FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            RETURN 0;
+        END IF;
+    END IF;
+
     UPDATE {schema}.jobs
     SET recipe_id        = p_recipe_id,
         recipe_slug      = p_recipe_slug,

@@ -1,0 +1,166 @@
+package dev.stepwise.engine.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.engine.api.Job;
+import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
+import dev.stepwise.engine.api.JobWrite;
+import dev.stepwise.engine.api.Recipe;
+import dev.stepwise.engine.api.StepStatus;
+import dev.stepwise.engine.api.WriteConflictException;
+import dev.stepwise.engine.api.WriteGuard;
+import dev.stepwise.engine.core.JobEngine;
+import dev.stepwise.engine.core.SubmitOptions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The PostgreSQL step boundary (schema version 5, the {@code write_job} function): a claim does
+ * not queue behind another transaction that holds the job row, while the lease holder's own
+ * writes do wait for it; and the step cache, now a table kept by a trigger, never serves a row
+ * that was reset after it succeeded.
+ */
+class PostgresStepBoundaryTest {
+    private static final PgSchemas SCHEMAS = new PgSchemas(PostgresStepBoundaryTest.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Hang guard for a write that must not block: ten times anything seen, and then some. */
+    private static final Duration GUARD = Duration.ofSeconds(60);
+
+    private PostgresJobStore store;
+    private JobEngine engine;
+    private final ExecutorService pool = Executors.newSingleThreadExecutor();
+
+    @AfterAll
+    static void dropSchemas() throws Exception {
+        SCHEMAS.dropAll();
+    }
+
+    @BeforeEach
+    void open() {
+        store = SCHEMAS.openStore();
+        engine = JobEngine.builder(store).step("echo", ctx -> ctx.input())
+                .recipe(Recipe.builder("one").step("a", "echo").build()).recoverOnStart(false).build();
+    }
+
+    @AfterEach
+    void close() {
+        pool.shutdownNow();
+        engine.close();
+        store.close();
+    }
+
+    @Test
+    void aClaimOfAJobRowAnotherTransactionHoldsFailsAtOnceAndWritesNothing() throws Exception {
+        Job pending = engine.submit("one", JSON.createObjectNode(), SubmitOptions.defaults()).job();
+        JobWrite claim = claim(pending, "w1");
+        try (Connection other = DriverManager.getConnection(PgSchemas.URL)) {
+            other.setAutoCommit(false);
+            lockRow(other, pending.id());
+            Future<?> write = pool.submit(() -> store.write(claim));
+            ExecutionException failed = null;
+            try {
+                write.get(GUARD.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                failed = e;
+            } catch (TimeoutException e) {
+                throw new AssertionError("the claim waited behind the other transaction's lock", e);
+            }
+            assertTrue(failed != null, "a claim of a locked row must not succeed");
+            assertInstanceOf(WriteConflictException.class, failed.getCause());
+            other.rollback();
+        }
+        Job after = store.findJob(pending.id()).orElseThrow();
+        assertEquals(JobStatus.PENDING, after.status(), "nothing was written");
+        assertEquals(pending.epoch(), after.epoch());
+
+        // control: with the lock gone the same write claims the job
+        store.write(claim);
+        Job claimed = store.findJob(pending.id()).orElseThrow();
+        assertEquals(JobStatus.RUNNING, claimed.status());
+        assertEquals("w1", claimed.leaseOwner());
+    }
+
+    @Test
+    void theLeaseHoldersWriteWaitsForAnotherTransactionOnTheRowInsteadOfFailing() throws Exception {
+        Job pending = engine.submit("one", JSON.createObjectNode(), SubmitOptions.defaults()).job();
+        store.write(claim(pending, "w1"));
+        Job running = store.findJob(pending.id()).orElseThrow();
+        JobWrite progress = new JobWrite(running.toBuilder().progress(50).updatedAt(Instant.now()).build(),
+                new WriteGuard.Owner(running.epoch(), "w1"), List.of(), List.of(), false, false);
+        Future<?> write;
+        try (Connection other = DriverManager.getConnection(PgSchemas.URL)) {
+            other.setAutoCommit(false);
+            lockRow(other, pending.id());
+            write = pool.submit(() -> store.write(progress));
+            Thread.sleep(300); // if the write wrongly failed at once, it has by now
+            assertFalse(write.isDone(), "the owner's write waits for the lock");
+            other.rollback();
+        }
+        write.get(GUARD.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(50, store.findJob(pending.id()).orElseThrow().progress());
+    }
+
+    @Test
+    void theCacheServesASucceededCacheableStepAndNeverOneResetSince() {
+        Job pending = engine.submit("one", JSON.createObjectNode().put("x", 1), SubmitOptions.defaults()).job();
+        store.write(claim(pending, "w1"));
+        Job running = store.findJob(pending.id()).orElseThrow();
+        JobStep row = store.findSteps(pending.id()).get(0);
+        Instant t = Instant.parse("2026-12-02T09:00:00Z");
+        JobStep succeeded = row.toBuilder().status(StepStatus.SUCCESS).inputHash("h1").cacheable(true)
+                .outputRefs(JSON.createObjectNode().put("y", 2)).startedAt(t).completedAt(t.plusMillis(5)).attempts(1).build();
+
+        writeStep(running, succeeded);
+        assertEquals(row.id(), store.findCachedStep("echo", "h1").orElseThrow().id());
+        assertTrue(store.findCachedStep("echo", "h2").isEmpty(), "another input hash");
+        assertTrue(store.findCachedStep("other", "h1").isEmpty(), "another step type");
+
+        JobStep reset = row.toBuilder().status(StepStatus.PENDING).inputHash("h1").cacheable(true).build();
+        writeStep(running, reset);
+        assertTrue(store.findCachedStep("echo", "h1").isEmpty(), "a row reset (retry-from) is not served");
+
+        writeStep(running, succeeded.toBuilder().inputHash("h3").build());
+        assertTrue(store.findCachedStep("echo", "h1").isEmpty(), "succeeded again with another input");
+        assertEquals(row.id(), store.findCachedStep("echo", "h3").orElseThrow().id());
+
+        writeStep(running, succeeded.toBuilder().inputHash("h4").cacheable(false).build());
+        assertTrue(store.findCachedStep("echo", "h4").isEmpty(), "a step not declared cache is never served");
+    }
+
+    private void writeStep(Job running, JobStep step) {
+        store.write(new JobWrite(running, new WriteGuard.Owner(running.epoch(), "w1"), List.of(step), List.of(), false, false));
+    }
+
+    private static JobWrite claim(Job pending, String owner) {
+        Instant now = Instant.now();
+        Job claimed = pending.toBuilder().status(JobStatus.RUNNING).leaseOwner(owner).leaseExpiresAt(now.plusSeconds(60))
+                .epoch(pending.epoch() + 1).startedAt(now).updatedAt(now).build();
+        return new JobWrite(claimed, new WriteGuard.Claimable(pending.epoch(), now), List.of(), List.of(), false, false);
+    }
+
+    private void lockRow(Connection c, String jobId) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM \"" + store.schema() + "\".jobs WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, jobId);
+            assertTrue(ps.executeQuery().next(), "the row exists and is now locked");
+        }
+    }
+}
