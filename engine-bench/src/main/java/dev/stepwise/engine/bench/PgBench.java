@@ -219,7 +219,7 @@ public final class PgBench {
             List<Process> children = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 children.add(start(dir.resolve("child-" + i + ".log"), "child", url, schema, dir.toString(), "500",
-                        String.valueOf(jobs / 2)));
+                        String.valueOf(jobs)));
             }
             awaitFiles(dir, "ready-", n);
             long[] before = commitsAndSyncs();
@@ -309,7 +309,9 @@ public final class PgBench {
      * Runs {@code count} jobs to completion on a schema of its own, then drops it: a worker JVM
      * is timed warm, as the floor is (its JVM ran {@code floor(jobs / 4)} first), and as worker
      * processes that live for hours are. Without it the C2 compiler took about half a core for
-     * most of a timed run.
+     * most of a timed run; code that runs once per job reaches C2's thresholds only after a few
+     * thousand jobs, so the warm-up is as long as the timed run ({@code jobs}), and C2 still
+     * compiles during the first seconds of it (measured: about half a core in the first 5 s).
      */
     private static void warmUp(String url, String schema, int count) throws Exception {
         if (count == 0) {
