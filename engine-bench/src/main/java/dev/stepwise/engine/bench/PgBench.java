@@ -160,7 +160,7 @@ public final class PgBench {
     }
 
     /** Plain JDBC on the same database: per step one UPDATE of the step, one of the job, COMMIT. @return steps/s */
-    private double floor(int j) throws SQLException {
+    private double floor(int j) throws Exception {
         String schema = newSchema();
         String q = "\"" + schema + "\"";
         try (Connection c = DriverManager.getConnection(url)) {
@@ -179,6 +179,7 @@ public final class PgBench {
                     + "duration_ms = ?, completed_at = ? WHERE job_id = ? AND step_order = ?");
                     PreparedStatement job = c.prepareStatement("UPDATE " + q + ".jobs SET status = ?, current_step = ?, progress = ?, "
                             + "updated_at = ? WHERE id = ?")) {
+                long[] before = commitsAndSyncs();
                 long t0 = System.nanoTime();
                 for (int i = 1; i <= j; i++) {
                     for (int o = 0; o < STEPS; o++) {
@@ -198,7 +199,17 @@ public final class PgBench {
                         c.commit();
                     }
                 }
-                return (double) j * STEPS / ((System.nanoTime() - t0) / 1e9);
+                double steps = (j * STEPS) / ((System.nanoTime() - t0) / 1e9);
+                // A backend reports its statistics at a commit at least 1 s after its last report.
+                Thread.sleep(1_100);
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT 1");
+                }
+                c.commit();
+                long[] after = commitsAndSyncs();
+                perStep.add(String.format(Locale.ROOT, "floor: %.2f WAL syncs and %.0f WAL bytes per step",
+                        (after[1] - before[1]) / (double) (j * STEPS), (after[2] - before[2]) / (double) (j * STEPS)));
+                return steps;
             }
         } finally {
             drop(schema);
@@ -235,8 +246,9 @@ public final class PgBench {
             Thread.sleep(1_500); // the children's backends report their statistics as they exit
             long[] after = commitsAndSyncs();
             double steps = (double) jobs * STEPS;
-            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions and %.2f WAL syncs per step; %s", n,
-                    (after[0] - before[0]) / steps, (after[1] - before[1]) / steps, hotUpdates(schema)));
+            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions, %.2f WAL syncs and %.0f WAL bytes per step; %s", n,
+                    (after[0] - before[0]) / steps, (after[1] - before[1]) / steps, (after[2] - before[2]) / steps,
+                    hotUpdates(schema)));
             try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build()) {
                 long done = store.findJobs(new JobQuery(Set.of(JobStatus.COMPLETED), jobs + 1)).size();
                 if (done != jobs) {
@@ -252,15 +264,16 @@ public final class PgBench {
     /**
      * @return {@code pg_stat_database.xact_commit} of this database (every transaction, reads
      *         included; exact only when nothing else uses the database: give the bench one with
-     *         {@code --url}) and {@code pg_stat_wal.wal_sync} (the whole cluster: an upper bound)
+     *         {@code --url}), {@code pg_stat_wal.wal_sync} and {@code wal_bytes} (the whole cluster:
+     *         upper bounds)
      */
     private long[] commitsAndSyncs() throws SQLException {
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("SELECT pg_stat_clear_snapshot()");
             try (ResultSet rs = s.executeQuery("SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),"
-                    + " (SELECT wal_sync FROM pg_stat_wal)")) {
+                    + " (SELECT wal_sync FROM pg_stat_wal), (SELECT wal_bytes FROM pg_stat_wal)")) {
                 rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
             }
         }
     }

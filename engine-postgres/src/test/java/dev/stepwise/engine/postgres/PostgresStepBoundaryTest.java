@@ -15,9 +15,11 @@ import dev.stepwise.engine.api.WriteConflictException;
 import dev.stepwise.engine.api.WriteGuard;
 import dev.stepwise.engine.core.JobEngine;
 import dev.stepwise.engine.core.SubmitOptions;
+import dev.stepwise.engine.postgres.internal.SqlFile;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The PostgreSQL step boundary (schema version 5, the {@code write_job} function): a claim does
  * not queue behind another transaction that holds the job row, while the lease holder's own
  * writes do wait for it; and the step cache, now a table kept by a trigger, never serves a row
- * that was reset after it succeeded.
+ * that was reset after it succeeded; a version 4 schema's cacheable rows are served after the
+ * migration.
  */
 class PostgresStepBoundaryTest {
     private static final PgSchemas SCHEMAS = new PgSchemas(PostgresStepBoundaryTest.class);
@@ -144,6 +147,37 @@ class PostgresStepBoundaryTest {
 
         writeStep(running, succeeded.toBuilder().inputHash("h4").cacheable(false).build());
         assertTrue(store.findCachedStep("echo", "h4").isEmpty(), "a step not declared cache is never served");
+    }
+
+    @Test
+    void aVersion4SchemasCacheableRowsAreServedAfterTheMigration() throws Exception {
+        String schema = SCHEMAS.newSchema();
+        try (Connection c = DriverManager.getConnection(PgSchemas.URL); Statement s = c.createStatement()) {
+            s.execute(SqlFile.withSchema("CREATE SCHEMA {schema}", schema));
+            s.execute(SqlFile.withSchema("CREATE TABLE {schema}.schema_version (version integer NOT NULL PRIMARY KEY, "
+                    + "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", schema));
+            String[] names = {"V1__init.sql", "V2__step_cache.sql", "V3__voice_documents.sql", "V4__derived_log_lines.sql"};
+            for (int v = 1; v <= names.length; v++) {
+                String script = SqlFile.read("/dev/stepwise/engine/postgres/migrations/" + names[v - 1]);
+                for (String statement : SqlFile.splitStatements(SqlFile.withSchema(script, schema))) {
+                    s.execute(statement);
+                }
+                s.execute(SqlFile.withSchema("INSERT INTO {schema}.schema_version (version, description) VALUES (" + v + ", 'v"
+                        + v + "')", schema));
+            }
+            s.execute(SqlFile.withSchema("INSERT INTO {schema}.jobs (id, recipe_id, recipe_slug, recipe_version, input, status, "
+                    + "created_at, updated_at, run_at) VALUES ('j1', 'r', 'one', 1, '{}', 'completed', now(), now(), now())", schema));
+            s.execute(SqlFile.withSchema("INSERT INTO {schema}.job_steps (id, job_id, step_key, step_order, step_type, input_hash, "
+                    + "status, output_refs, completed_at, cacheable) VALUES "
+                    + "('j1-a', 'j1', 'a', 0, 'echo', 'h1', 'success', '{\"y\":1}', now(), true), "
+                    + "('j1-b', 'j1', 'b', 1, 'echo', 'h2', 'success', '{\"y\":2}', now(), false), "
+                    + "('j1-c', 'j1', 'c', 2, 'echo', 'h3', 'failed', NULL, now(), true)", schema));
+        }
+        try (PostgresJobStore migrated = SCHEMAS.builder().schema(schema).build()) {
+            assertEquals("j1-a", migrated.findCachedStep("echo", "h1").orElseThrow().id(), "a cacheable success is served");
+            assertTrue(migrated.findCachedStep("echo", "h2").isEmpty(), "a step not declared cache is not");
+            assertTrue(migrated.findCachedStep("echo", "h3").isEmpty(), "a failed step is not");
+        }
     }
 
     private void writeStep(Job running, JobStep step) {
