@@ -127,10 +127,15 @@ class ManyProcessesTest {
         }
         ChildJvm victim = children.get(0);
         long victimPid = victim.process.pid();
+        List<String> held;
         try {
-            Await.until("the victim executed 60 steps", () -> lines(effects.get(0)) >= 60 || !victim.process.isAlive());
+            // Killed while it holds running jobs: a victim that lost the race for work could
+            // otherwise be killed between jobs, and then nothing is left to take over.
+            Await.until("the victim executed 60 steps and holds a running job", () -> !victim.process.isAlive()
+                    || (lines(effects.get(0)) >= 60 && !runningJobsOf(schema, victimPid).isEmpty()));
             assertTrue(victim.process.isAlive(), "the victim was still running when killed: " + victim.tail());
             victim.kill();
+            held = runningJobsOf(schema, victimPid);
             for (ChildJvm c : children.subList(1, 3)) {
                 assertEquals(0, c.awaitExit(), c::tail);
             }
@@ -160,8 +165,11 @@ class ManyProcessesTest {
                 "only the victim's in-flight steps (one per worker) count a second attempt: " + interrupted);
         assertEquals(interrupted, Effects.count(schema, "SELECT count(*) FROM {schema}.job_steps WHERE attempts = 2 AND interruptions = 1"),
                 "each of them counts the interruption");
-        long resumed = Effects.count(schema, "SELECT count(*) FROM {schema}.jobs WHERE epoch >= 3");
-        assertTrue(resumed >= 1, "the others took over the killed JVM's jobs (claim, recovery, claim again)");
+        assertTrue(!held.isEmpty(), "the victim held running jobs when it was killed");
+        long resumed = Effects.count(schema, "SELECT count(*) FROM {schema}.jobs WHERE epoch >= 3 AND status = 'completed' "
+                + "AND id IN ('" + String.join("', '", held) + "')");
+        assertEquals(held.size(), resumed, "the others took over each job the killed JVM held (claim, recovery, claim again): "
+                + held);
         System.out.printf("kill test: %d jobs, victim %d killed after %d steps; %d of its jobs resumed by the others, "
                 + "%d steps ran again%n", jobs, victimPid, executions.stream().filter(e -> e.pid() == victimPid).count(), resumed,
                 twice.size());
@@ -184,6 +192,24 @@ class ManyProcessesTest {
             out.append(e);
         }
         return out.toString();
+    }
+
+    /** @return the jobs running under a lease of the JVM with this pid (lease owners are pid@host#worker) */
+    private static List<String> runningJobsOf(String schema, long pid) {
+        try (java.sql.Connection c = PgSchemas.admin();
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT id FROM \"" + schema + "\".jobs "
+                        + "WHERE status = 'running' AND lease_owner LIKE ?")) {
+            ps.setString(1, pid + "@%");
+            List<String> ids = new ArrayList<>();
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long lines(Path file) {
