@@ -9,7 +9,10 @@ import dev.stepwise.engine.core.internal.EngineServices;
 import dev.stepwise.engine.core.internal.RunHandle;
 import dev.stepwise.engine.core.internal.Runner;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -63,6 +66,8 @@ public final class Workers implements AutoCloseable {
      * back to the head after each win would lose again about every other job.
      */
     private static final int SPREAD_PICKS_AFTER_LOST_RACE = 64;
+    /** How many of its last lost jobs a worker skips when it picks (a spread pick reads as many more rows). */
+    private static final int LOST_REMEMBERED = 4;
 
     private final Set<RunHandle> running = ConcurrentHashMap.newKeySet();
     /** Jobs a worker of this engine picked and has not finished with, so its siblings skip them. */
@@ -70,8 +75,9 @@ public final class Workers implements AutoCloseable {
     /**
      * How many claimable jobs a pick reads: enough that one is left after skipping those the
      * other workers of this engine picked and have not written yet (at most count - 1), plus the
-     * spread after a lost race. Each row read is a whole job (its manifest parsed), so a pick
-     * reads no more than it can use: one row for a single worker that has not lost a race.
+     * spread after a lost race and the jobs this worker just lost. Each row read is a whole job
+     * (its manifest parsed), so a pick reads no more than it can use: one row for a single worker
+     * that has not lost a race.
      */
     private final int firstPickRows;
     private final int spreadPickRows;
@@ -89,7 +95,7 @@ public final class Workers implements AutoCloseable {
         this.recover = recover;
         this.finished = new CountDownLatch(options.count());
         this.firstPickRows = options.count();
-        this.spreadPickRows = options.count() - 1 + SPREAD;
+        this.spreadPickRows = options.count() - 1 + SPREAD + LOST_REMEMBERED;
         AtomicInteger n = new AtomicInteger();
         this.ownExecutor = options.executor() != null ? null : Executors.newFixedThreadPool(options.count(), r -> {
             Thread t = new Thread(r, "stepwise-worker-" + n.incrementAndGet());
@@ -110,6 +116,9 @@ public final class Workers implements AutoCloseable {
         long nextRecover = 0;
         boolean picks = options.recipeLimits().isEmpty();
         int spreadPicks = 0; // picks left to spread; a lost race shows processes compete for the head
+        // The jobs of this worker's last lost races: the winner may not have committed yet, so a
+        // lost job can still read as pending, and picking it again would lose again at once.
+        Deque<String> lost = new ArrayDeque<>(LOST_REMEMBERED);
         try {
             while (!stopping) {
                 try {
@@ -119,13 +128,17 @@ public final class Workers implements AutoCloseable {
                     }
                     Instant now = services.nowMillis();
                     if (picks) {
-                        Optional<Job> candidate = pick(now, spreadPicks > 0);
+                        Optional<Job> candidate = pick(now, spreadPicks > 0, lost);
                         if (candidate.isEmpty()) {
                             waitForWork();
                         } else if (runPicked(candidate.get(), owner)) {
                             spreadPicks = Math.max(0, spreadPicks - 1);
                         } else {
                             spreadPicks = SPREAD_PICKS_AFTER_LOST_RACE;
+                            if (lost.size() == LOST_REMEMBERED) {
+                                lost.removeFirst();
+                            }
+                            lost.addLast(candidate.get().id());
                         }
                         continue;
                     }
@@ -150,14 +163,14 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
-     * Reads the claimable jobs and chooses one that no sibling worker of this engine holds: the
-     * first, or (after a lost race, {@code spread}) one at random among the first
-     * {@link #SPREAD} free ones of the best priority.
+     * Reads the claimable jobs and chooses one that no sibling worker of this engine holds and
+     * this worker did not just lose: the first, or (after a lost race, {@code spread}) one at
+     * random among the first {@link #SPREAD} free ones of the best priority.
      */
-    private Optional<Job> pick(Instant now, boolean spread) {
+    private Optional<Job> pick(Instant now, boolean spread, Collection<String> lost) {
         List<Job> free = new ArrayList<>();
         for (Job j : services.store().findClaimable(now, spread ? spreadPickRows : firstPickRows)) {
-            if (!picked.contains(j.id())) {
+            if (!picked.contains(j.id()) && !lost.contains(j.id())) {
                 free.add(j);
             }
         }

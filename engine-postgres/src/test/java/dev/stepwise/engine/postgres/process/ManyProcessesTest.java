@@ -122,8 +122,11 @@ class ManyProcessesTest {
         List<Path> effects = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
             effects.add(dir.resolve("effects-" + i + ".txt"));
+            // The victim's steps take longer, so it holds its running jobs for a while and the kill
+            // below surely lands while it holds some (with 5 ms steps it could hold one job or none).
             children.add(ChildJvm.start(dir.resolve("child-" + i + ".log"), "schema=" + schema, "effects=" + effects.get(i - 1),
-                    "workers=4", "lease=10000", "poll=100", "stepMillis=5", "barrier=" + dir.resolve("barrier"), "peers=3"));
+                    "workers=4", "lease=10000", "poll=100", "stepMillis=" + (i == 1 ? 50 : 5), "barrier=" + dir.resolve("barrier"),
+                    "peers=3"));
         }
         ChildJvm victim = children.get(0);
         long victimPid = victim.process.pid();
@@ -131,8 +134,8 @@ class ManyProcessesTest {
         try {
             // Killed while it holds running jobs: a victim that lost the race for work could
             // otherwise be killed between jobs, and then nothing is left to take over.
-            Await.until("the victim executed 60 steps and holds a running job", () -> !victim.process.isAlive()
-                    || (lines(effects.get(0)) >= 60 && !runningJobsOf(schema, victimPid).isEmpty()));
+            Await.until("the victim executed 30 steps and holds two running jobs", () -> !victim.process.isAlive()
+                    || (lines(effects.get(0)) >= 30 && runningJobsOf(schema, victimPid).size() >= 2));
             assertTrue(victim.process.isAlive(), "the victim was still running when killed: " + victim.tail());
             victim.kill();
             held = runningJobsOf(schema, victimPid);
