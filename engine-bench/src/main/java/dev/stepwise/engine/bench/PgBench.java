@@ -126,8 +126,26 @@ public final class PgBench {
     }
 
     private void drop(String schema) throws SQLException {
+        drop(url, schema);
+    }
+
+    private static void drop(String url, String schema) throws SQLException {
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        }
+    }
+
+    /** Submits {@code count} no-op jobs, each with its own input. */
+    private static void submitJobs(JobEngine e, int count) {
+        for (int i = 0; i < count; i++) {
+            e.submit("noop", JSON.createObjectNode().put("i", i), SubmitOptions.defaults());
+        }
+    }
+
+    /** Returns once the store holds no pending or running job. */
+    private static void awaitEmptyQueue(PostgresJobStore store) throws InterruptedException {
+        while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
+            Thread.sleep(50); // each look is a query: at 20 ms the harness took a few % of a core
         }
     }
 
@@ -223,9 +241,7 @@ public final class PgBench {
         try {
             try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build();
                     JobEngine e = engine(store).recoverOnStart(false).build()) {
-                for (int i = 0; i < jobs; i++) {
-                    e.submit("noop", JSON.createObjectNode().put("i", i), SubmitOptions.defaults());
-                }
+                submitJobs(e, jobs);
             }
             List<Process> children = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -310,9 +326,7 @@ public final class PgBench {
                 Files.createFile(d.resolve("working-" + ProcessHandle.current().pid()));
                 Thread.sleep(Long.MAX_VALUE); // the pickup bench kills it
             }
-            while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
-                Thread.sleep(50); // each look is a query: at 20 ms the harness took a few % of a core
-            }
+            awaitEmptyQueue(store);
             w.close();
         }
         System.exit(0);
@@ -332,18 +346,12 @@ public final class PgBench {
         }
         try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).poolSize(4).build();
                 JobEngine e = engine(store).recoverOnStart(false).build()) {
-            for (int i = 0; i < count; i++) {
-                e.submit("noop", JSON.createObjectNode().put("i", i), SubmitOptions.defaults());
-            }
+            submitJobs(e, count);
             Workers w = e.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(50)));
-            while (!store.findJobs(new JobQuery(Set.of(JobStatus.PENDING, JobStatus.RUNNING), 1)).isEmpty()) {
-                Thread.sleep(20);
-            }
+            awaitEmptyQueue(store);
             w.close();
         } finally {
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-            }
+            drop(url, schema);
         }
     }
 
