@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
@@ -19,6 +21,7 @@ import dev.stepwise.engine.postgres.internal.SqlFile;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,6 +180,40 @@ class PostgresStepBoundaryTest {
             assertEquals("j1-a", migrated.findCachedStep("echo", "h1").orElseThrow().id(), "a cacheable success is served");
             assertTrue(migrated.findCachedStep("echo", "h2").isEmpty(), "a step not declared cache is not");
             assertTrue(migrated.findCachedStep("echo", "h3").isEmpty(), "a failed step is not");
+        }
+    }
+
+    @Test
+    void aJobsBoundariesReuseTheirPreparedStatementsInsteadOfParsingAgain() throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(PgSchemas.URL);
+        config.setMaximumPoolSize(1); // one connection: the one whose prepared statements we read
+        Recipe.Builder five = Recipe.builder("five");
+        for (int i = 0; i < 5; i++) {
+            five.step("s" + i, "echo");
+        }
+        int jobs = 4;
+        try (HikariDataSource ds = new HikariDataSource(config);
+                PostgresJobStore one = PostgresJobStore.builder(ds).schema(SCHEMAS.newSchema()).build();
+                JobEngine e = JobEngine.builder(one).step("echo", ctx -> ctx.input()).recipe(five.build())
+                        .recoverOnStart(false).build()) {
+            for (int i = 0; i < jobs; i++) {
+                Job done = e.run(e.submit("five", JSON.createObjectNode().put("i", i), SubmitOptions.defaults()).job().id());
+                assertEquals(JobStatus.COMPLETED, done.status());
+            }
+            // Each job writes a claim, four middle boundaries and a completion: three patterns
+            // of null parameters. pgjdbc prepares a statement on the server at its fifth use and
+            // re-prepares it when the types bound change; before each pattern had its own text,
+            // the middle boundaries' statement was replaced at every claim and completion and
+            // never ran more than four times.
+            long middle = jobs * 4L;
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT max(generic_plans + custom_plans), count(*) FROM pg_prepared_statements"
+                            + " WHERE statement LIKE '%.write_job(%'")) {
+                assertTrue(rs.next());
+                assertEquals(middle - 4, rs.getLong(1), "runs of the middle boundaries' prepared statement");
+                assertTrue(rs.getLong(2) <= 3, "one prepared write_job per pattern, found " + rs.getLong(2));
+            }
         }
     }
 

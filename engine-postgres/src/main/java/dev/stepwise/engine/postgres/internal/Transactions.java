@@ -279,7 +279,7 @@ public final class Transactions {
      * @throws SQLException on failure
      */
     public static int update(Connection c, NamedSql sql, Params params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.sql())) {
+        try (PreparedStatement ps = c.prepareStatement(sql.sqlFor(params))) {
             sql.bind(ps, params);
             return ps.executeUpdate();
         }
@@ -320,7 +320,7 @@ public final class Transactions {
      * @throws SQLException on failure
      */
     public static <T> List<T> query(Connection c, NamedSql sql, Params params, RowMapper<T> mapper) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.sql())) {
+        try (PreparedStatement ps = c.prepareStatement(sql.sqlFor(params))) {
             sql.bind(ps, params);
             try (ResultSet rs = ps.executeQuery()) {
                 List<T> out = new ArrayList<>();
