@@ -70,6 +70,19 @@ public interface JobStore extends AutoCloseable {
     List<Job> findClaimable(Instant now, int limit);
 
     /**
+     * What {@link #findClaimable(Instant, int)} returns, with each job's step rows where the
+     * store can read them in the same statement (a worker then needs no {@link #findSteps} before
+     * its claim). The default reads no step rows.
+     *
+     * @param now   the current time
+     * @param limit at most this many (>= 1)
+     * @return the candidates, best first
+     */
+    default List<ClaimCandidate> findCandidates(Instant now, int limit) {
+        return findClaimable(now, limit).stream().map(ClaimCandidate::withoutSteps).toList();
+    }
+
+    /**
      * @param jobId a job id
      * @return the job, or empty
      */

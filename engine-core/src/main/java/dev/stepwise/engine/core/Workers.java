@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core;
 
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@link JobStore#subscribeToWork(Runnable)}). Workers in several processes on one store share the queue safely.
  *
  * <p>How a worker takes a job. Without recipe limits it <em>picks</em>: it reads a few claimable
- * jobs ({@link JobStore#findClaimable(Instant, int)}, no write), skips those a sibling worker of
+ * jobs ({@link JobStore#findCandidates(Instant, int)}, no write), skips those a sibling worker of
  * this engine is already running, takes the best of the rest and claims it with the run's first
  * write (the first step's {@code running} record) under a
  * {@link dev.stepwise.engine.api.WriteGuard.Claimable} guard: one transaction per job fewer than
@@ -128,7 +129,7 @@ public final class Workers implements AutoCloseable {
                     }
                     Instant now = services.nowMillis();
                     if (picks) {
-                        Optional<Job> candidate = pick(now, spreadPicks > 0, lost);
+                        Optional<ClaimCandidate> candidate = pick(now, spreadPicks > 0, lost);
                         if (candidate.isEmpty()) {
                             waitForWork();
                         } else if (runPicked(candidate.get(), owner)) {
@@ -138,7 +139,7 @@ public final class Workers implements AutoCloseable {
                             if (lost.size() == LOST_REMEMBERED) {
                                 lost.removeFirst();
                             }
-                            lost.addLast(candidate.get().id());
+                            lost.addLast(candidate.get().job().id());
                         }
                         continue;
                     }
@@ -167,11 +168,11 @@ public final class Workers implements AutoCloseable {
      * this worker did not just lose: the first, or (after a lost race, {@code spread}) one at
      * random among the first {@link #SPREAD} free ones of the best priority.
      */
-    private Optional<Job> pick(Instant now, boolean spread, Collection<String> lost) {
-        List<Job> free = new ArrayList<>();
-        for (Job j : services.store().findClaimable(now, spread ? spreadPickRows : firstPickRows)) {
-            if (!picked.contains(j.id()) && !lost.contains(j.id())) {
-                free.add(j);
+    private Optional<ClaimCandidate> pick(Instant now, boolean spread, Collection<String> lost) {
+        List<ClaimCandidate> free = new ArrayList<>();
+        for (ClaimCandidate c : services.store().findCandidates(now, spread ? spreadPickRows : firstPickRows)) {
+            if (!picked.contains(c.job().id()) && !lost.contains(c.job().id())) {
+                free.add(c);
             }
         }
         if (free.isEmpty()) {
@@ -180,16 +181,17 @@ public final class Workers implements AutoCloseable {
         if (!spread) {
             return Optional.of(free.get(0));
         }
-        int best = free.get(0).priority();
+        int best = free.get(0).job().priority();
         int n = 1;
-        while (n < free.size() && n < SPREAD && free.get(n).priority() == best) {
+        while (n < free.size() && n < SPREAD && free.get(n).job().priority() == best) {
             n++;
         }
         return Optional.of(free.get(ThreadLocalRandom.current().nextInt(n)));
     }
 
     /** @return false if another runner took the job first (nothing ran, nothing was written) */
-    private boolean runPicked(Job candidate, String owner) {
+    private boolean runPicked(ClaimCandidate chosen, String owner) {
+        Job candidate = chosen.job();
         if (stopping) {
             return true; // closing: leave it pending, nothing was written
         }
@@ -197,7 +199,7 @@ public final class Workers implements AutoCloseable {
             return false; // a sibling took it between the read and now
         }
         try {
-            runOne(Runner.forWorkerPick(services, candidate, owner), candidate);
+            runOne(Runner.forWorkerPick(services, chosen, owner), candidate);
             return true;
         } catch (JobBusyException | IllegalTransitionException lost) {
             LOG.debug("worker {}: job {} was taken by another runner first: {}", owner, candidate.id(), lost.getMessage());

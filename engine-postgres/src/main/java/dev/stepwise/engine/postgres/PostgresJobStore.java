@@ -3,6 +3,7 @@ package dev.stepwise.engine.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stepwise.engine.api.ArtifactRef;
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.DocumentKind;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobQuery;
@@ -34,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -476,24 +478,51 @@ public final class PostgresJobStore implements JobStore {
      */
     @Override
     public List<Job> findClaimable(Instant now, int limit) {
-        Objects.requireNonNull(now, "now");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
-        }
-        clock.recheckIfDue();
-        Params params = Params.of().set("now", clock.toDatabase(now)).set("limit", limit);
+        Params params = dueParams(now, limit);
         return tx.read("search for claimable jobs",
                 (c, again) -> Transactions.query(c, queries.get("select_claimable"), params, rows::job));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One statement reads the candidates and their step rows (a join, one row per step row),
+     * in the order and with the due test of {@link #findClaimable}.
+     */
     @Override
-    public List<Job> findExpiredLeases(Instant now, int limit) {
+    public List<ClaimCandidate> findCandidates(Instant now, int limit) {
+        Params params = dueParams(now, limit);
+        return tx.read("search for claimable jobs and their steps", (c, again) -> {
+            Map<String, Job> jobs = new LinkedHashMap<>();
+            Map<String, List<JobStep>> steps = new HashMap<>();
+            Transactions.query(c, queries.get("select_candidates"), params, rs -> {
+                String id = rs.getString("id");
+                if (!jobs.containsKey(id)) {
+                    jobs.put(id, rows.job(rs)); // the job's columns repeat on each of its step rows
+                    steps.put(id, new ArrayList<>());
+                }
+                if (rs.getString("s_id") != null) {
+                    steps.get(id).add(Rows.step(rs, "s_"));
+                }
+                return id;
+            });
+            return jobs.values().stream().map(j -> ClaimCandidate.withSteps(j, steps.get(j.id()))).toList();
+        });
+    }
+
+    /** The parameters of a read of due rows: {@code now} on the database's clock and a limit >= 1. */
+    private Params dueParams(Instant now, int limit) {
         Objects.requireNonNull(now, "now");
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
         clock.recheckIfDue();
-        Params params = Params.of().set("now", clock.toDatabase(now)).set("limit", limit);
+        return Params.of().set("now", clock.toDatabase(now)).set("limit", limit);
+    }
+
+    @Override
+    public List<Job> findExpiredLeases(Instant now, int limit) {
+        Params params = dueParams(now, limit);
         return tx.read("search for expired leases",
                 (c, again) -> Transactions.query(c, queries.get("select_expired_leases"), params, rows::job));
     }

@@ -238,6 +238,27 @@ WHERE status = 'pending'
 ORDER BY priority DESC, run_at, id
 LIMIT :limit
 
+-- The pick with each candidate's step rows (JobStore#findCandidates): a worker then claims with
+-- its first write and reads nothing else, one round trip per job fewer than select_claimable
+-- followed by select_steps. One row per step row, the job's columns repeated; the step columns
+-- are prefixed s_ because the tables share names. The join compares in the default collation
+-- (jobs.id is "C") so that it walks job_steps' (job_id, step_order) index.
+-- name: select_candidates
+SELECT j.*,
+       s.id AS s_id, s.job_id AS s_job_id, s.step_key AS s_step_key, s.step_order AS s_step_order,
+       s.step_type AS s_step_type, s.input_hash AS s_input_hash, s.status AS s_status,
+       s.output_refs AS s_output_refs, s.attempts AS s_attempts, s.duration_ms AS s_duration_ms,
+       s.started_at AS s_started_at, s.completed_at AS s_completed_at, s.error AS s_error,
+       s.skip_reason AS s_skip_reason, s.interruptions AS s_interruptions, s.attempt_log AS s_attempt_log,
+       s.cached_from AS s_cached_from, s.cacheable AS s_cacheable
+FROM (SELECT * FROM {schema}.jobs
+      WHERE status = 'pending'
+        AND run_at <= :now
+      ORDER BY priority DESC, run_at, id
+      LIMIT :limit) j
+LEFT JOIN {schema}.job_steps s ON s.job_id = (j.id COLLATE "default")
+ORDER BY j.priority DESC, j.run_at, j.id, s.step_order
+
 -- name: select_expired_leases
 SELECT * FROM {schema}.jobs
 WHERE status = 'running' AND lease_expires_at <= :now

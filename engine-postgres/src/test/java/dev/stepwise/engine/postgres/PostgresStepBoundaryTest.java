@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobStatus;
 import dev.stepwise.engine.api.JobStep;
@@ -26,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -214,6 +216,18 @@ class PostgresStepBoundaryTest {
                 assertEquals(middle - 4, rs.getLong(1), "runs of the middle boundaries' prepared statement");
                 assertTrue(rs.getLong(2) <= 3, "one prepared write_job per pattern, found " + rs.getLong(2));
             }
+        }
+    }
+
+    @Test
+    void aPickReadsEachCandidatesStepRowsInTheSameStatement() {
+        Job first = engine.submit("one", JSON.createObjectNode().put("n", 1), SubmitOptions.defaults()).job();
+        Job second = engine.submit("one", JSON.createObjectNode().put("n", 2), SubmitOptions.defaults()).job();
+        List<ClaimCandidate> candidates = store.findCandidates(Instant.now().plusSeconds(1), 5);
+        assertEquals(List.of(first.id(), second.id()), candidates.stream().map(c -> c.job().id()).toList());
+        for (ClaimCandidate c : candidates) {
+            // present: the worker claims with its first write and reads no step rows of its own
+            assertEquals(Optional.of(store.findSteps(c.job().id())), c.steps());
         }
     }
 

@@ -1,10 +1,12 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.EngineException;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
 import dev.stepwise.engine.api.JobStatus;
+import dev.stepwise.engine.api.JobStep;
 import dev.stepwise.engine.api.JobWrite;
 import dev.stepwise.engine.api.LogEntry;
 import dev.stepwise.engine.api.LogLevel;
@@ -39,11 +41,12 @@ public sealed interface Claim {
     }
 
     /**
-     * @param candidate a job read by {@code findClaimable} ({@code pending} and due when read)
+     * @param candidate a job read by {@code findCandidates} ({@code pending} and due when read),
+     *                  with its step rows if the store read them with it
      * @param owner     the worker's lease owner ({@code runnerId#wN})
      * @return a claim for a worker that claims the candidate with its first write
      */
-    static Claim byWorkerPick(Job candidate, String owner) {
+    static Claim byWorkerPick(ClaimCandidate candidate, String owner) {
         return new ByWorkerPick(candidate, owner);
     }
 
@@ -55,6 +58,17 @@ public sealed interface Claim {
      * @return the job as read
      */
     Job load(EngineServices services, String jobId);
+
+    /**
+     * Reads the job's step rows, after {@link #load}.
+     *
+     * @param services the engine's services
+     * @param jobId    the job
+     * @return its step rows in step order
+     */
+    default List<JobStep> steps(EngineServices services, String jobId) {
+        return services.store().findSteps(jobId);
+    }
 
     /**
      * @param read     the job as read
@@ -184,15 +198,21 @@ public sealed interface Claim {
      * {@link JobBusyException} or {@link IllegalTransitionException}, which the worker takes as a
      * lost race. Otherwise as {@link ByWorker}: durable retries, steps off the worker's thread.
      *
-     * @param candidate the job as {@code findClaimable} read it
+     * @param candidate the job as {@code findCandidates} read it, with its step rows if the
+     *                  store read them in the same statement (then the run reads them no more)
      * @param owner     the worker's lease owner
      */
-    record ByWorkerPick(Job candidate, String owner) implements Claim {
+    record ByWorkerPick(ClaimCandidate candidate, String owner) implements Claim {
         private static final Logger LOG = LoggerFactory.getLogger(Claim.class);
 
         @Override
         public Job load(EngineServices services, String jobId) {
-            return candidate;
+            return candidate.job();
+        }
+
+        @Override
+        public List<JobStep> steps(EngineServices services, String jobId) {
+            return candidate.steps().orElseGet(() -> Claim.super.steps(services, jobId));
         }
 
         @Override

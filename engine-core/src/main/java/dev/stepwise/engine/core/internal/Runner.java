@@ -1,5 +1,6 @@
 package dev.stepwise.engine.core.internal;
 
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
@@ -79,14 +80,14 @@ public final class Runner {
 
     /**
      * @param services  the engine's services
-     * @param candidate a job {@code findClaimable} returned ({@code pending} when read)
+     * @param candidate a job {@code findCandidates} returned ({@code pending} when read)
      * @param owner     the worker's lease owner
      * @return a runner for a worker that claims the job with its first write: retries are
      *         durable; {@link #run()} throws {@link JobBusyException} or
      *         {@link IllegalTransitionException} with nothing written if another runner took it first
      */
-    public static Runner forWorkerPick(EngineServices services, Job candidate, String owner) {
-        return new Runner(services, candidate.id(), Claim.byWorkerPick(candidate, owner));
+    public static Runner forWorkerPick(EngineServices services, ClaimCandidate candidate, String owner) {
+        return new Runner(services, candidate.job().id(), Claim.byWorkerPick(candidate, owner));
     }
 
     private Runner(EngineServices services, String jobId, Claim claim) {
@@ -124,7 +125,7 @@ public final class Runner {
             claim.unrunnable(services, read, e);
             throw e;
         }
-        List<JobStep> rows = services.store().findSteps(jobId);
+        List<JobStep> rows = claim.steps(services, jobId);
         if (rows.size() != recipe.steps().size()) {
             throw new StoreException("job " + jobId + " has " + rows.size() + " step rows but its recipe "
                     + recipe.id() + " has " + recipe.steps().size() + " steps; the store is inconsistent");

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stepwise.engine.api.ClaimCandidate;
 import dev.stepwise.engine.api.IllegalTransitionException;
 import dev.stepwise.engine.api.Job;
 import dev.stepwise.engine.api.JobBusyException;
@@ -573,6 +574,35 @@ public abstract class JobStoreContract extends StoreContractBase {
             assertEquals(j, store.findJob(j.id()).orElseThrow(), "nothing claimed or changed: " + j.id());
         }
         assertThrows(IllegalArgumentException.class, () -> store.findClaimable(T0, 0));
+    }
+
+    @Test
+    void findCandidatesReadsWhatFindClaimableReadsWithStepRowsAsFindStepsReadsThem() {
+        Recipe r = Recipe.builder("spi").step("a", "echo").step("b", "echo").build();
+        Job base = Job.builder().id("x").recipeId(r.id()).recipeSlug(r.slug()).recipeVersion(1).input(obj())
+                .createdAt(T0).updatedAt(T0).runAt(T0).build();
+        for (String id : List.of("first", "second", "third")) {
+            int priority = id.equals("first") ? 2 : id.equals("second") ? 1 : 0;
+            store.insertJob(base.toBuilder().id(id).priority(priority).build(),
+                    List.of(JobStep.pending(id + "-0", id, "a", 0, "echo"), JobStep.pending(id + "-1", id, "b", 1, "echo")),
+                    List.of());
+        }
+        store.insertJob(base.toBuilder().id("no-steps").priority(-1).build(), List.of(), List.of());
+        store.insertJob(base.toBuilder().id("later").priority(9).runAt(T0.plusSeconds(5)).build(), List.of(), List.of());
+        // a step row that is not pending any more (a job handed back for a retry) reads as stored
+        JobStep done = store.findSteps("second").get(0).toBuilder().status(StepStatus.SUCCESS).attempts(1)
+                .startedAt(T0).completedAt(T0).durationMs(3).outputRefs(json("{\"n\":1}")).build();
+        store.write(new JobWrite(store.findJob("second").orElseThrow(), new WriteGuard.Status(0, JobStatus.PENDING),
+                List.of(done), List.of(), false, false));
+
+        List<ClaimCandidate> all = store.findCandidates(T0, 10);
+        assertEquals(store.findClaimable(T0, 10), all.stream().map(ClaimCandidate::job).toList(), "the same jobs, in claim order");
+        assertEquals(List.of("first", "second", "third", "no-steps"), all.stream().map(c -> c.job().id()).toList());
+        for (ClaimCandidate c : all) {
+            c.steps().ifPresent(rows -> assertEquals(store.findSteps(c.job().id()), rows, "step rows of " + c.job().id()));
+        }
+        assertEquals(List.of("first"), store.findCandidates(T0, 1).stream().map(c -> c.job().id()).toList());
+        assertThrows(IllegalArgumentException.class, () -> store.findCandidates(T0, 0));
     }
 
     @Test

@@ -146,21 +146,31 @@ public final class Rows {
      * @throws SQLException on a read failure
      */
     public static JobStep step(ResultSet rs) throws SQLException {
-        return JobStep.pending(rs.getString("id"), rs.getString("job_id"), rs.getString("step_key"),
-                        rs.getInt("step_order"), rs.getString("step_type")).toBuilder()
-                .inputHash(rs.getString("input_hash"))
-                .status(StepStatus.fromValue(rs.getString("status")))
-                .outputRefs(Codec.json(rs, "output_refs"))
-                .attempts(rs.getInt("attempts"))
-                .durationMs(rs.getLong("duration_ms"))
-                .startedAt(Codec.instant(rs, "started_at"))
-                .completedAt(Codec.instant(rs, "completed_at"))
-                .error(rs.getString("error"))
-                .skipReason(rs.getString("skip_reason"))
-                .interruptions(rs.getInt("interruptions"))
-                .attemptLog(Codec.attempts(rs.getString("attempt_log")))
-                .cachedFrom(rs.getString("cached_from"))
-                .cacheable(rs.getBoolean("cacheable"))
+        return step(rs, "");
+    }
+
+    /**
+     * @param rs     a row holding the columns of {@code job_steps}, each named with a prefix
+     * @param prefix the prefix ({@code s_} when the row also holds the job's columns)
+     * @return the step row
+     * @throws SQLException on a read failure
+     */
+    public static JobStep step(ResultSet rs, String prefix) throws SQLException {
+        return JobStep.pending(rs.getString(prefix + "id"), rs.getString(prefix + "job_id"), rs.getString(prefix + "step_key"),
+                        rs.getInt(prefix + "step_order"), rs.getString(prefix + "step_type")).toBuilder()
+                .inputHash(rs.getString(prefix + "input_hash"))
+                .status(StepStatus.fromValue(rs.getString(prefix + "status")))
+                .outputRefs(Codec.json(rs, prefix + "output_refs"))
+                .attempts(rs.getInt(prefix + "attempts"))
+                .durationMs(rs.getLong(prefix + "duration_ms"))
+                .startedAt(Codec.instant(rs, prefix + "started_at"))
+                .completedAt(Codec.instant(rs, prefix + "completed_at"))
+                .error(rs.getString(prefix + "error"))
+                .skipReason(rs.getString(prefix + "skip_reason"))
+                .interruptions(rs.getInt(prefix + "interruptions"))
+                .attemptLog(Codec.attempts(rs.getString(prefix + "attempt_log")))
+                .cachedFrom(rs.getString(prefix + "cached_from"))
+                .cacheable(rs.getBoolean(prefix + "cacheable"))
                 .build();
     }
 
