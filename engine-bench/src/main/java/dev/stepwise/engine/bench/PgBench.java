@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.json.JsonMapper;
@@ -199,6 +200,8 @@ public final class PgBench {
                     PreparedStatement job = c.prepareStatement("UPDATE " + q + ".jobs SET status = ?, current_step = ?, progress = ?, "
                             + "updated_at = ? WHERE id = ?")) {
                 long[] before = commitsAndSyncs();
+                long jvm0 = CpuTime.jvmMillis();
+                OptionalLong pg0 = CpuTime.postgresMillis();
                 long t0 = System.nanoTime();
                 for (int i = 1; i <= j; i++) {
                     for (int o = 0; o < STEPS; o++) {
@@ -219,6 +222,7 @@ public final class PgBench {
                     }
                 }
                 double steps = (j * STEPS) / ((System.nanoTime() - t0) / 1e9);
+                String cpu = cpuPerJob(CpuTime.jvmMillis() - jvm0, pg0, j);
                 // A backend reports its statistics at a commit at least 1 s after its last report.
                 Thread.sleep(1_100);
                 try (Statement s = c.createStatement()) {
@@ -226,8 +230,8 @@ public final class PgBench {
                 }
                 c.commit();
                 long[] after = commitsAndSyncs();
-                perStep.add(String.format(Locale.ROOT, "floor: %.2f WAL syncs and %.0f WAL bytes per step",
-                        (after[1] - before[1]) / (double) (j * STEPS), (after[2] - before[2]) / (double) (j * STEPS)));
+                perStep.add(String.format(Locale.ROOT, "floor: %.2f WAL syncs and %.0f WAL bytes per step; %s",
+                        (after[1] - before[1]) / (double) (j * STEPS), (after[2] - before[2]) / (double) (j * STEPS), cpu));
                 return steps;
             }
         } finally {
@@ -252,6 +256,7 @@ public final class PgBench {
             }
             awaitFiles(dir, "ready-", n);
             long[] before = commitsAndSyncs();
+            OptionalLong pg0 = CpuTime.postgresMillis();
             long t0 = System.nanoTime();
             Files.createFile(dir.resolve("go"));
             for (Process p : children) {
@@ -261,12 +266,13 @@ public final class PgBench {
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            Thread.sleep(1_500); // the children's backends report their statistics as they exit
+            Thread.sleep(1_500); // the children's backends report their statistics as they exit (and are reaped)
+            String cpu = cpuPerJob(childCpu(dir), pg0, jobs);
             long[] after = commitsAndSyncs();
             double steps = (double) jobs * STEPS;
-            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions, %.2f WAL syncs and %.0f WAL bytes per step; %s", n,
+            perStep.add(String.format(Locale.ROOT, "%d JVM(s): %.2f transactions, %.2f WAL syncs and %.0f WAL bytes per step; %s; %s", n,
                     (after[0] - before[0]) / steps, (after[1] - before[1]) / steps, (after[2] - before[2]) / steps,
-                    hotUpdates(schema)));
+                    hotUpdates(schema), cpu));
             try (PostgresJobStore store = PostgresJobStore.builder(url).schema(schema).build()) {
                 long done = store.findJobs(new JobQuery(Set.of(JobStatus.COMPLETED), jobs + 1)).size();
                 if (done != jobs) {
@@ -277,6 +283,26 @@ public final class PgBench {
         } finally {
             drop(schema);
         }
+    }
+
+    /** @return the CPU time the worker JVMs of a run used from the go signal to the empty queue, in ms */
+    private static long childCpu(Path dir) throws IOException {
+        long total = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().startsWith("cpu-"))::iterator) {
+                total += Long.parseLong(Files.readString(f).trim());
+            }
+        }
+        return total;
+    }
+
+    /** @return "CPU per job: ..." from the JVM(s)' CPU time and PostgreSQL's since {@code pg0} */
+    private static String cpuPerJob(long jvmMillis, OptionalLong pg0, int jobs) {
+        OptionalLong pg1 = CpuTime.postgresMillis();
+        String pg = pg0.isPresent() && pg1.isPresent()
+                ? String.format(Locale.ROOT, ", PostgreSQL %.2f ms", (pg1.getAsLong() - pg0.getAsLong()) / (double) jobs)
+                : " (PostgreSQL's not visible here)";
+        return String.format(Locale.ROOT, "CPU per job: JVM(s) %.2f ms%s", jvmMillis / (double) jobs, pg);
     }
 
     /**
@@ -342,6 +368,7 @@ public final class PgBench {
                 JobEngine e = engine(store).recoverOnStart(false).build()) {
             Files.createFile(d.resolve("ready-" + ProcessHandle.current().pid()));
             awaitFiles(d, "go", 1);
+            long cpu0 = CpuTime.jvmMillis();
             Workers w = e.startWorkers(WorkerOptions.defaults().withCount(1).withPollInterval(Duration.ofMillis(pollMs)));
             if (pollMs >= 60_000) {
                 Files.createFile(d.resolve("working-" + ProcessHandle.current().pid()));
@@ -349,6 +376,7 @@ public final class PgBench {
             }
             awaitEmptyQueue(store);
             w.close();
+            Files.writeString(d.resolve("cpu-" + ProcessHandle.current().pid()), Long.toString(CpuTime.jvmMillis() - cpu0));
         }
         System.exit(0);
     }
