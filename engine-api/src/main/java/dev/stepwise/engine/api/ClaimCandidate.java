@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A job a worker may claim ({@link JobStore#findCandidates(java.time.Instant, int)}), with its step
+ * A job a worker may claim ({@link JobStore#findCandidates(java.time.Instant, int, java.util.Set)}), with its step
  * rows when the store read them in the same statement as the job.
  *
  * <p>A store that reads both at once saves the runner a round trip per job; the rows are as

@@ -2,7 +2,9 @@ package dev.stepwise.engine.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -70,16 +72,24 @@ public interface JobStore extends AutoCloseable {
     List<Job> findClaimable(Instant now, int limit);
 
     /**
-     * What {@link #findClaimable(Instant, int)} returns, with each job's step rows where the
-     * store can read them in the same statement (a worker then needs no {@link #findSteps} before
-     * its claim). The default reads no step rows.
+     * What {@link #findClaimable(Instant, int)} returns, less the jobs in {@code skip}, with each
+     * job's step rows where the store can read them in the same statement (a worker then needs
+     * no {@link #findSteps} before its claim). A worker skips the jobs its sibling workers hold
+     * and those it just lost a race for, so it reads no row it cannot use. The default reads
+     * {@code limit + skip.size()} claimable jobs, drops the skipped ones and no step rows.
      *
      * @param now   the current time
      * @param limit at most this many (>= 1)
+     * @param skip  ids of jobs not to return
      * @return the candidates, best first
      */
-    default List<ClaimCandidate> findCandidates(Instant now, int limit) {
-        return findClaimable(now, limit).stream().map(ClaimCandidate::withoutSteps).toList();
+    default List<ClaimCandidate> findCandidates(Instant now, int limit, Set<String> skip) {
+        Objects.requireNonNull(skip, "skip");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        return findClaimable(now, limit + skip.size()).stream().filter(j -> !skip.contains(j.id())).limit(limit)
+                .map(ClaimCandidate::withoutSteps).toList();
     }
 
     /**

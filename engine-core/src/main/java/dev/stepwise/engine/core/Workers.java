@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@link JobStore#subscribeToWork(Runnable)}). Workers in several processes on one store share the queue safely.
  *
  * <p>How a worker takes a job. Without recipe limits it <em>picks</em>: it reads a few claimable
- * jobs ({@link JobStore#findCandidates(Instant, int)}, no write), skips those a sibling worker of
+ * jobs ({@link JobStore#findCandidates(Instant, int, Set)}, no write), skips those a sibling worker of
  * this engine is already running, takes the best of the rest and claims it with the run's first
  * write (the first step's {@code running} record) under a
  * {@link dev.stepwise.engine.api.WriteGuard.Claimable} guard: one transaction per job fewer than
@@ -67,21 +68,12 @@ public final class Workers implements AutoCloseable {
      * back to the head after each win would lose again about every other job.
      */
     private static final int SPREAD_PICKS_AFTER_LOST_RACE = 64;
-    /** How many of its last lost jobs a worker skips when it picks (a spread pick reads as many more rows). */
+    /** How many of its last lost jobs a worker skips when it picks. */
     private static final int LOST_REMEMBERED = 4;
 
     private final Set<RunHandle> running = ConcurrentHashMap.newKeySet();
     /** Jobs a worker of this engine picked and has not finished with, so its siblings skip them. */
     private final Set<String> picked = ConcurrentHashMap.newKeySet();
-    /**
-     * How many claimable jobs a pick reads: enough that one is left after skipping those the
-     * other workers of this engine picked and have not written yet (at most count - 1), plus the
-     * spread after a lost race and the jobs this worker just lost. Each row read is a whole job
-     * (its manifest parsed), so a pick reads no more than it can use: one row for a single worker
-     * that has not lost a race.
-     */
-    private final int firstPickRows;
-    private final int spreadPickRows;
     private final CountDownLatch finished;
     private final Object signal = new Object();
     private final AtomicInteger jobsRun = new AtomicInteger();
@@ -95,8 +87,6 @@ public final class Workers implements AutoCloseable {
         this.options = options;
         this.recover = recover;
         this.finished = new CountDownLatch(options.count());
-        this.firstPickRows = options.count();
-        this.spreadPickRows = options.count() - 1 + SPREAD + LOST_REMEMBERED;
         AtomicInteger n = new AtomicInteger();
         this.ownExecutor = options.executor() != null ? null : Executors.newFixedThreadPool(options.count(), r -> {
             Thread t = new Thread(r, "stepwise-worker-" + n.incrementAndGet());
@@ -169,12 +159,11 @@ public final class Workers implements AutoCloseable {
      * random among the first {@link #SPREAD} free ones of the best priority.
      */
     private Optional<ClaimCandidate> pick(Instant now, boolean spread, Collection<String> lost) {
-        List<ClaimCandidate> free = new ArrayList<>();
-        for (ClaimCandidate c : services.store().findCandidates(now, spread ? spreadPickRows : firstPickRows)) {
-            if (!picked.contains(c.job().id()) && !lost.contains(c.job().id())) {
-                free.add(c);
-            }
-        }
+        // The store leaves out the skipped jobs, so a pick reads only rows it can use (each is a
+        // whole job, its manifest parsed): one, or the spread's few after a lost race.
+        Set<String> skip = new HashSet<>(picked);
+        skip.addAll(lost);
+        List<ClaimCandidate> free = services.store().findCandidates(now, spread ? SPREAD : 1, skip);
         if (free.isEmpty()) {
             return Optional.empty();
         }

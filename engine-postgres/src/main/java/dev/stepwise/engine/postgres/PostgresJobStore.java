@@ -487,11 +487,12 @@ public final class PostgresJobStore implements JobStore {
      * {@inheritDoc}
      *
      * <p>One statement reads the candidates and their step rows (a join, one row per step row),
-     * in the order and with the due test of {@link #findClaimable}.
+     * in the order and with the due test of {@link #findClaimable}, leaving the skipped jobs out.
      */
     @Override
-    public List<ClaimCandidate> findCandidates(Instant now, int limit) {
-        Params params = dueParams(now, limit);
+    public List<ClaimCandidate> findCandidates(Instant now, int limit, Set<String> skip) {
+        Objects.requireNonNull(skip, "skip");
+        Params params = dueParams(now, limit).set("skip", Codec.jsonArray(skip.stream().sorted().toList()));
         return tx.read("search for claimable jobs and their steps", (c, again) -> {
             Map<String, Job> jobs = new LinkedHashMap<>();
             Map<String, List<JobStep>> steps = new HashMap<>();

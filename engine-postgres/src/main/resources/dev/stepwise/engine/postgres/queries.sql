@@ -240,7 +240,8 @@ LIMIT :limit
 
 -- The pick with each candidate's step rows (JobStore#findCandidates): a worker then claims with
 -- its first write and reads nothing else, one round trip per job fewer than select_claimable
--- followed by select_steps. One row per step row, the job's columns repeated; the step columns
+-- followed by select_steps. :skip (a JSON array of ids: the jobs the worker's siblings hold and
+-- those it just lost) is left out here, so the pick reads only rows it can use. One row per step row, the job's columns repeated; the step columns
 -- are prefixed s_ because the tables share names. The join compares in the default collation
 -- (jobs.id is "C") so that it walks job_steps' (job_id, step_order) index.
 -- name: select_candidates
@@ -254,6 +255,7 @@ SELECT j.*,
 FROM (SELECT * FROM {schema}.jobs
       WHERE status = 'pending'
         AND run_at <= :now
+        AND id NOT IN (SELECT value COLLATE "C" FROM json_array_elements_text(CAST(:skip AS json)))
       ORDER BY priority DESC, run_at, id
       LIMIT :limit) j
 LEFT JOIN {schema}.job_steps s ON s.job_id = (j.id COLLATE "default")

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -223,7 +224,7 @@ class PostgresStepBoundaryTest {
     void aPickReadsEachCandidatesStepRowsInTheSameStatement() {
         Job first = engine.submit("one", JSON.createObjectNode().put("n", 1), SubmitOptions.defaults()).job();
         Job second = engine.submit("one", JSON.createObjectNode().put("n", 2), SubmitOptions.defaults()).job();
-        List<ClaimCandidate> candidates = store.findCandidates(Instant.now().plusSeconds(1), 5);
+        List<ClaimCandidate> candidates = store.findCandidates(Instant.now().plusSeconds(1), 5, Set.of());
         assertEquals(List.of(first.id(), second.id()), candidates.stream().map(c -> c.job().id()).toList());
         for (ClaimCandidate c : candidates) {
             // present: the worker claims with its first write and reads no step rows of its own

@@ -595,14 +595,17 @@ public abstract class JobStoreContract extends StoreContractBase {
         store.write(new JobWrite(store.findJob("second").orElseThrow(), new WriteGuard.Status(0, JobStatus.PENDING),
                 List.of(done), List.of(), false, false));
 
-        List<ClaimCandidate> all = store.findCandidates(T0, 10);
+        List<ClaimCandidate> all = store.findCandidates(T0, 10, Set.of());
         assertEquals(store.findClaimable(T0, 10), all.stream().map(ClaimCandidate::job).toList(), "the same jobs, in claim order");
         assertEquals(List.of("first", "second", "third", "no-steps"), all.stream().map(c -> c.job().id()).toList());
         for (ClaimCandidate c : all) {
             c.steps().ifPresent(rows -> assertEquals(store.findSteps(c.job().id()), rows, "step rows of " + c.job().id()));
         }
-        assertEquals(List.of("first"), store.findCandidates(T0, 1).stream().map(c -> c.job().id()).toList());
-        assertThrows(IllegalArgumentException.class, () -> store.findCandidates(T0, 0));
+        assertEquals(List.of("first"), store.findCandidates(T0, 1, Set.of()).stream().map(c -> c.job().id()).toList());
+        // skipped jobs are left out, and the limit counts the jobs returned
+        assertEquals(List.of("second", "no-steps"),
+                store.findCandidates(T0, 2, Set.of("first", "third", "unknown")).stream().map(c -> c.job().id()).toList());
+        assertThrows(IllegalArgumentException.class, () -> store.findCandidates(T0, 0, Set.of()));
     }
 
     @Test
