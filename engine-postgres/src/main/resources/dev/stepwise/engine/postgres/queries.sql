@@ -241,9 +241,10 @@ LIMIT :limit
 -- The pick with each candidate's step rows (JobStore#findCandidates): a worker then claims with
 -- its first write and reads nothing else, one round trip per job fewer than select_claimable
 -- followed by select_steps. :skip (a JSON array of ids: the jobs the worker's siblings hold and
--- those it just lost) is left out here, so the pick reads only rows it can use. One row per step row, the job's columns repeated; the step columns
--- are prefixed s_ because the tables share names. The join compares in the default collation
--- (jobs.id is "C") so that it walks job_steps' (job_id, step_order) index.
+-- those it just lost) is left out here, so the pick reads only rows it can use. One row per
+-- step row, the job's columns repeated; the step columns are prefixed s_ because the tables
+-- share names. The join compares in the default collation (jobs.id is "C") so that it walks
+-- job_steps' (job_id, step_order) index.
 -- name: select_candidates
 SELECT j.*,
        s.id AS s_id, s.job_id AS s_job_id, s.step_key AS s_step_key, s.step_order AS s_step_order,
