@@ -151,6 +151,48 @@ class PostgresMigrationTest {
         assertFalse(before.isEmpty());
     }
 
+    @Test
+    void theTablesAStepBoundaryWritesRefuseWhatTheirCheckConstraintsRefusedWithoutParsingThemPerStatement() throws Exception {
+        try (PostgresJobStore store = SCHEMAS.openStore(); JobEngine engine = engine(store)) {
+            Job job = engine.createJob("shout", JSON.createObjectNode().put("text", "hello"));
+            String q = "\"" + store.schema() + "\"";
+            String id = "'" + job.id() + "'";
+            List<String> refused = List.of(
+                    "UPDATE " + q + ".jobs SET status = 'done' WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET progress = 101 WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET epoch = -1 WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET recipe_version = 0 WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET duration_ms = -1 WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET log_cursor = -1 WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET idempotency_key = '' WHERE id = " + id,
+                    "UPDATE " + q + ".jobs SET idempotency_key = repeat('k', 201) WHERE id = " + id,
+                    "UPDATE " + q + ".job_steps SET status = 'done' WHERE job_id = " + id,
+                    "UPDATE " + q + ".job_steps SET attempts = -1 WHERE job_id = " + id,
+                    "UPDATE " + q + ".job_steps SET step_order = -1 WHERE job_id = " + id,
+                    "UPDATE " + q + ".job_steps SET duration_ms = -1 WHERE job_id = " + id,
+                    "UPDATE " + q + ".job_steps SET interruptions = -1 WHERE job_id = " + id,
+                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 9, 0, now(), 'trace', 'x')",
+                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 9, -1, now(), 'info', 'x')",
+                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 0, 0, now(), 'info', 'x')");
+            try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
+                for (String sql : refused) {
+                    SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), sql);
+                    assertEquals("23514", e.getSQLState(), sql + ": " + e.getMessage());
+                }
+                // Values at the edges of each rule pass.
+                s.execute("UPDATE " + q + ".jobs SET progress = 100, idempotency_key = repeat('k', 200) WHERE id = " + id);
+                s.execute("UPDATE " + q + ".jobs SET progress = 0, idempotency_key = NULL WHERE id = " + id);
+            }
+            assertEquals(job, store.findJob(job.id()).orElseThrow(), "the refused writes changed nothing");
+            assertEquals(2, store.findSteps(job.id()).size());
+            // The rules live in domains (parsed once per session), not in the tables' CHECK
+            // constraints (parsed again by every statement that writes the table).
+            assertEquals(List.of(), column("SELECT conrelid::regclass || ' ' || conname FROM pg_constraint WHERE contype = 'c'"
+                    + " AND conrelid IN (" + "'" + q + ".jobs'::regclass, '" + q + ".job_steps'::regclass, '" + q
+                    + ".job_logs'::regclass)"));
+        }
+    }
+
     /** Creates the schema as version 1's migration left it: its script, and its row in schema_version. */
     private static void createAtVersionOne(String schema) throws SQLException {
         SqlFile queries = SqlFile.load(QUERIES, schema);
