@@ -45,6 +45,14 @@ public final class PgBench {
     private static final int STEPS = 5;
     /** The floor rows' time stamps (durations use System.nanoTime). */
     private static final java.time.Clock FLOOR_CLOCK = java.time.Clock.systemUTC();
+    /**
+     * Short warm-up rounds run after the first, each on a new engine: closing an engine and
+     * building the next makes the JIT throw away compiled code whose assumptions the new
+     * objects break (85 methods in one measured child), and recompiling it took the C2 compiler
+     * 2-2.6 s of CPU inside a 10 s timed run, on a machine where two cores serve the worker, its
+     * compiler and PostgreSQL. After two such rounds the same timed run saw 0.7 s.
+     */
+    private static final int SETTLING_ROUNDS = 2;
 
     private final String url;
     private final int jobs;
@@ -384,15 +392,6 @@ public final class PgBench {
         }
         System.exit(0);
     }
-
-    /**
-     * Short warm-up rounds run after the first, each on a new engine: closing an engine and
-     * building the next makes the JIT throw away compiled code whose assumptions the new
-     * objects break (85 methods in one measured child), and recompiling it took the C2 compiler
-     * 2-2.6 s of CPU inside a 10 s timed run, on a machine where two cores serve the worker, its
-     * compiler and PostgreSQL. After two such rounds the same timed run saw 0.7 s.
-     */
-    private static final int SETTLING_ROUNDS = 2;
 
     /**
      * Runs {@code count} jobs to completion on a schema of its own, then drops it: a worker JVM

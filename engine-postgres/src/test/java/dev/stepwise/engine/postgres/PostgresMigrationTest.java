@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -157,39 +158,32 @@ class PostgresMigrationTest {
             Job job = engine.createJob("shout", JSON.createObjectNode().put("text", "hello"));
             String q = "\"" + store.schema() + "\"";
             String id = "'" + job.id() + "'";
+            UnaryOperator<String> jobs = set -> "UPDATE " + q + ".jobs SET " + set + " WHERE id = " + id;
+            UnaryOperator<String> steps = set -> "UPDATE " + q + ".job_steps SET " + set + " WHERE job_id = " + id;
+            UnaryOperator<String> log = values -> "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message)"
+                    + " VALUES (" + id + ", " + values + ")";
             List<String> refused = List.of(
-                    "UPDATE " + q + ".jobs SET status = 'done' WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET progress = 101 WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET epoch = -1 WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET recipe_version = 0 WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET duration_ms = -1 WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET log_cursor = -1 WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET idempotency_key = '' WHERE id = " + id,
-                    "UPDATE " + q + ".jobs SET idempotency_key = repeat('k', 201) WHERE id = " + id,
-                    "UPDATE " + q + ".job_steps SET status = 'done' WHERE job_id = " + id,
-                    "UPDATE " + q + ".job_steps SET attempts = -1 WHERE job_id = " + id,
-                    "UPDATE " + q + ".job_steps SET step_order = -1 WHERE job_id = " + id,
-                    "UPDATE " + q + ".job_steps SET duration_ms = -1 WHERE job_id = " + id,
-                    "UPDATE " + q + ".job_steps SET interruptions = -1 WHERE job_id = " + id,
-                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 9, 0, now(), 'trace', 'x')",
-                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 9, -1, now(), 'info', 'x')",
-                    "INSERT INTO " + q + ".job_logs (job_id, cursor, attempt, at, level, message) VALUES (" + id + ", 0, 0, now(), 'info', 'x')");
+                    jobs.apply("status = 'done'"), jobs.apply("progress = 101"), jobs.apply("epoch = -1"),
+                    jobs.apply("recipe_version = 0"), jobs.apply("duration_ms = -1"), jobs.apply("log_cursor = -1"),
+                    jobs.apply("idempotency_key = ''"), jobs.apply("idempotency_key = repeat('k', 201)"),
+                    steps.apply("status = 'done'"), steps.apply("attempts = -1"), steps.apply("step_order = -1"),
+                    steps.apply("duration_ms = -1"), steps.apply("interruptions = -1"),
+                    log.apply("9, 0, now(), 'trace', 'x'"), log.apply("9, -1, now(), 'info', 'x'"), log.apply("0, 0, now(), 'info', 'x'"));
             try (Connection c = PgSchemas.admin(); Statement s = c.createStatement()) {
                 for (String sql : refused) {
                     SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), sql);
                     assertEquals("23514", e.getSQLState(), sql + ": " + e.getMessage());
                 }
                 // Values at the edges of each rule pass.
-                s.execute("UPDATE " + q + ".jobs SET progress = 100, idempotency_key = repeat('k', 200) WHERE id = " + id);
-                s.execute("UPDATE " + q + ".jobs SET progress = 0, idempotency_key = NULL WHERE id = " + id);
+                s.execute(jobs.apply("progress = 100, idempotency_key = repeat('k', 200)"));
+                s.execute(jobs.apply("progress = 0, idempotency_key = NULL"));
             }
             assertEquals(job, store.findJob(job.id()).orElseThrow(), "the refused writes changed nothing");
             assertEquals(2, store.findSteps(job.id()).size());
             // The rules live in domains (parsed once per session), not in the tables' CHECK
             // constraints (parsed again by every statement that writes the table).
             assertEquals(List.of(), column("SELECT conrelid::regclass || ' ' || conname FROM pg_constraint WHERE contype = 'c'"
-                    + " AND conrelid IN (" + "'" + q + ".jobs'::regclass, '" + q + ".job_steps'::regclass, '" + q
-                    + ".job_logs'::regclass)"));
+                    + " AND conrelid IN ('" + q + ".jobs'::regclass, '" + q + ".job_steps'::regclass, '" + q + ".job_logs'::regclass)"));
         }
     }
 
